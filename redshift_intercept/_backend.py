@@ -1,0 +1,90 @@
+"""Snapshot storage: the ``SnapshotBackend`` protocol and ``MemoryBackend``.
+
+A backend only stores, finds and atomically removes records. It knows no
+Redshift rule: the rules run above it (``_rules.py``), so every backend
+behaves the same. Records are dicts in the ``Snapshot`` shape; a backend must
+treat the records it is given and returns as read-only values.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, List, Optional, Protocol, runtime_checkable
+
+Snapshot = Dict[str, Any]
+
+
+@runtime_checkable
+class SnapshotBackend(Protocol):
+    """Where snapshot records live, keyed by (account id, region, snapshot id).
+
+    Implementations must be safe to call from several threads at once.
+    """
+
+    def insert(self, account_id: str, region: str, snapshot: Snapshot) -> bool:
+        """Store ``snapshot`` under its ``SnapshotIdentifier``; return False
+        (and store nothing) if that identifier is already taken."""
+        ...
+
+    def get(self, account_id: str, region: str, snapshot_id: str) -> Optional[Snapshot]:
+        """The record, or None."""
+        ...
+
+    def list(self, account_id: str, region: str) -> List[Snapshot]:
+        """Every record of one account and region, in insertion order."""
+        ...
+
+    def remove(self, account_id: str, region: str, snapshot_id: str,
+               check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
+        """Atomically: find the record (None if absent), call ``check(record)``
+        and, unless it raised, remove the record and return it.
+
+        No other call may change or remove the record between the check and
+        the removal; if ``check`` raises, the exception propagates and the
+        record stays exactly as it was.
+        """
+        ...
+
+
+class MemoryBackend:
+    """The reference backend: dicts in this process, guarded by one lock.
+
+    Thread-safe. State lives as long as the object; share one instance
+    between interceptors to share state.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[tuple[str, str], dict[str, Snapshot]] = {}
+
+    def __repr__(self) -> str:
+        count = sum(len(v) for v in self._data.values())
+        return f"<MemoryBackend: {count} snapshot(s)>"
+
+    def insert(self, account_id: str, region: str, snapshot: Snapshot) -> bool:
+        snapshot_id = snapshot["SnapshotIdentifier"]
+        with self._lock:
+            bucket = self._data.setdefault((account_id, region), {})
+            if snapshot_id in bucket:
+                return False
+            bucket[snapshot_id] = snapshot
+            return True
+
+    def get(self, account_id: str, region: str, snapshot_id: str) -> Optional[Snapshot]:
+        bucket = self._data.get((account_id, region))
+        return None if bucket is None else bucket.get(snapshot_id)
+
+    def list(self, account_id: str, region: str) -> List[Snapshot]:
+        with self._lock:
+            return list(self._data.get((account_id, region), {}).values())
+
+    def remove(self, account_id: str, region: str, snapshot_id: str,
+               check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
+        with self._lock:
+            bucket = self._data.get((account_id, region))
+            record = None if bucket is None else bucket.get(snapshot_id)
+            if record is None:
+                return None
+            check(record)
+            del bucket[snapshot_id]
+            return record

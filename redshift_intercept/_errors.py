@@ -1,0 +1,44 @@
+"""Exceptions: the public ``UnhandledOperationError`` and the internal
+``ServiceError`` that a rule raises to answer with a modelled Redshift error."""
+
+from __future__ import annotations
+
+from botocore import xform_name
+
+
+class UnhandledOperationError(Exception):
+    """A Redshift operation that redshift-intercept does not answer was called
+    while an interceptor with ``passthrough=False`` (the default) was active.
+
+    Nothing was sent to AWS. ``operation_name`` is the API name
+    (``"DescribeClusters"``).
+    """
+
+    def __init__(self, operation_name: str, answered: tuple[str, ...] = ()) -> None:
+        self.operation_name = operation_name
+        method = xform_name(operation_name)
+        listed = ", ".join(answered) or "none"
+        super().__init__(
+            f"redshift-intercept does not answer Redshift {operation_name} "
+            f"(client.{method}()); the call was refused and nothing was sent to AWS. "
+            f"Answered operations: {listed}. To let unanswered Redshift calls "
+            f"through to AWS, use intercept(passthrough=True) or "
+            f"@pytest.mark.redshift_intercept(passthrough=True)."
+        )
+
+
+class ServiceError(Exception):
+    """Raised by a rule: answer the call with this Redshift error.
+
+    ``code`` is the wire code (``ClusterSnapshotNotFound``, no ``Fault``
+    suffix). ``status`` and ``sender`` default to what the service model says
+    for that code (400 / Sender for codes the model does not know).
+    """
+
+    def __init__(self, code: str, message: str, status: int | None = None,
+                 sender: bool | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.sender = sender

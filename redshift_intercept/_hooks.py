@@ -1,0 +1,129 @@
+"""How calls reach us: botocore's event system.
+
+On import, ``botocore.register_initializer`` puts two inert handlers on every
+botocore session created from then on (boto3 sessions included), and on
+boto3's default session if it already exists. Every client copies its
+session's handlers when it is created, so every Redshift client made after
+the import carries them, whatever thread or session it comes from:
+
+- ``before-parameter-build.redshift``: keeps the caller's API parameters in
+  the request context (for ``rs.calls``);
+- ``before-call.redshift``: asks the active interceptors, innermost first,
+  whether one answers this call. With none active it returns None at once and
+  botocore goes on as if we were not there.
+
+A client made before the import is reached by ``rs.attach(client)`` (or by
+passing it as ``target``), which puts the same handlers on that client.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import botocore
+from botocore.parsers import ResponseParserFactory
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._intercept import RedshiftIntercept
+
+PARAMS_KEY = "redshift_intercept.params"
+_STASH_ID = "redshift_intercept.params"
+_SESSION_ID = "redshift_intercept.session"
+_CLIENT_ID = "redshift_intercept.client"
+
+_lock = threading.Lock()
+# Replaced, never mutated, so the hot path reads it without a lock.
+_active: tuple[RedshiftIntercept, ...] = ()
+
+
+class Origin:
+    """Where a call comes from: the session whose handler fired, or the
+    attached client, and the response parser factory that client uses."""
+
+    __slots__ = ("client", "parser_factory", "session")
+
+    def __init__(self, session: Any, client: Any, parser_factory: Callable[[], Any]) -> None:
+        self.session = session
+        self.client = client
+        self.parser_factory = parser_factory
+
+
+def push(interceptor: RedshiftIntercept) -> None:
+    global _active
+    with _lock:
+        _active = (*_active, interceptor)
+
+
+def remove(interceptor: RedshiftIntercept) -> None:
+    global _active
+    with _lock:
+        _active = tuple(i for i in _active if i is not interceptor)
+
+
+def active() -> tuple[RedshiftIntercept, ...]:
+    return _active
+
+
+def _stash(params: dict, context: dict, **_: Any) -> None:
+    context[PARAMS_KEY] = params
+
+
+def _dispatch(origin: Origin, model: Any, params: dict, request_signer: Any,
+              context: dict, **_: Any) -> Optional[tuple]:
+    stack = _active
+    if not stack:
+        return None
+    for interceptor in reversed(stack):
+        if interceptor._accepts(origin, request_signer):
+            return interceptor._answer(model, params, context, origin)
+    return None
+
+
+def install_on_session(session: Any) -> None:
+    """Put our handlers on a botocore session (idempotent)."""
+    ref = weakref.ref(session)
+
+    def parser_factory() -> Any:
+        live = ref()
+        return (live.get_component("response_parser_factory") if live is not None
+                else ResponseParserFactory())
+
+    def before_call(**kwargs: Any) -> Optional[tuple]:
+        return _dispatch(Origin(ref(), None, parser_factory), **kwargs)
+
+    session.register("before-parameter-build.redshift", _stash, unique_id=_STASH_ID)
+    session.register("before-call.redshift", before_call, unique_id=_SESSION_ID)
+
+
+def install_on_client(client: Any) -> None:
+    """Put our handlers on one client, ahead of any it copied (idempotent)."""
+    ref = weakref.ref(client)
+
+    def parser_factory() -> Any:
+        return ref()._endpoint._response_parser_factory
+
+    def before_call(**kwargs: Any) -> Optional[tuple]:
+        return _dispatch(Origin(None, ref(), parser_factory), **kwargs)
+
+    events = client.meta.events
+    events.register_first("before-parameter-build.redshift", _stash, unique_id=_STASH_ID)
+    events.register_first("before-call.redshift", before_call, unique_id=_CLIENT_ID)
+
+
+_installed = False
+
+
+def install_globally() -> None:
+    """Reach every session created from now on, and boto3's default one."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    botocore.register_initializer(install_on_session)
+    boto3 = sys.modules.get("boto3")
+    default = getattr(boto3, "DEFAULT_SESSION", None)
+    if default is not None:
+        install_on_session(default._session)

@@ -1,0 +1,47 @@
+"""pytest plugin: the ``redshift_intercept`` fixture and marker.
+
+Registered through the ``pytest11`` entry point, so importing
+``redshift_intercept`` happens when pytest starts, before any test module
+creates a client.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator
+
+import pytest
+
+from ._intercept import RedshiftIntercept, intercept
+
+MARKER = "redshift_intercept"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**options): options for the {MARKER} fixture, passed to "
+        "redshift_intercept.intercept() (backend, region, account_id, passthrough, target)",
+    )
+
+
+def _options(node: pytest.Item) -> Dict[str, Any]:
+    options: Dict[str, Any] = {}
+    # iter_markers yields the closest first; apply the farthest first so that
+    # a test's marker overrides its class's, which overrides its module's.
+    for marker in reversed(list(node.iter_markers(MARKER))):
+        if marker.args:
+            raise TypeError(f"@pytest.mark.{MARKER} takes keyword options only, e.g. "
+                            f"@pytest.mark.{MARKER}(region='eu-west-1'); got {marker.args!r}")
+        options.update(marker.kwargs)
+    return options
+
+
+@pytest.fixture
+def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftIntercept]:
+    """An active interceptor on a fresh ``MemoryBackend`` for this test only.
+
+    Options come from ``@pytest.mark.redshift_intercept(...)`` on the test,
+    its class or its module.
+    """
+    with intercept(**_options(request.node)) as rs:
+        yield rs

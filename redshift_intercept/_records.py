@@ -1,0 +1,260 @@
+"""Snapshot records: realistic defaults and strict, model-driven validation.
+
+A record is a plain ``dict`` in the botocore ``Snapshot`` shape with Python
+values (``datetime`` in UTC, ``int``, ``float``, ``bool``, lists of dicts), the
+same shape ``describe_cluster_snapshots`` returns. Records are checked once,
+when they are seeded; the rules and renderers trust them afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+import zlib
+from typing import Any, Mapping
+
+from botocore.model import Shape
+from botocore.utils import parse_timestamp
+
+from . import _model
+
+UTC = _dt.timezone.utc
+
+SNAPSHOT_STATES = ("available", "creating", "failed", "cancelled", "final snapshot")
+SNAPSHOT_TYPES = ("manual", "automated")
+SUPPORT_ACCOUNT = "amazon-redshift-support"
+
+_IDENTIFIER = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*\Z")
+_AUTOMATED_IDENTIFIER = re.compile(r"rs:[A-Za-z](?:-?[A-Za-z0-9])*\Z")
+_ACCOUNT = re.compile(r"\d{12}\Z")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+\Z")
+# Characters XML 1.0 cannot carry at all; they could never round-trip.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_account_id(value: object, argument: str = "account_id") -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{argument} must be a str of 12 digits, got {type(value).__name__}")
+    if not _ACCOUNT.match(value):
+        raise ValueError(f"{argument} must be 12 digits, like '123456789012'; got {value!r}")
+    return value
+
+
+def check_region(value: object, argument: str = "region") -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{argument} must be a str such as 'us-east-1', got {type(value).__name__}")
+    if not _REGION.match(value):
+        raise ValueError(f"{argument} must be an AWS region name such as 'us-east-1'; got {value!r}")
+    return value
+
+
+def check_identifier(value: str, field: str, automated: bool = False) -> None:
+    pattern = _AUTOMATED_IDENTIFIER if automated else _IDENTIFIER
+    if len(value) > 255 or not pattern.match(value):
+        form = "'rs:' followed by " if automated else ""
+        raise ValueError(
+            f"{field} {value!r} is not a valid Redshift identifier: {form}1-255 letters, "
+            "digits or hyphens, starting with a letter, with no two consecutive hyphens "
+            "and no trailing hyphen"
+        )
+
+
+def utc_now() -> _dt.datetime:
+    now = _dt.datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _type_error(field: str, expected: str, value: object) -> TypeError:
+    return TypeError(f"{field} must be {expected}, got {type(value).__name__} {value!r}")
+
+
+def _check_value(shape: Shape, value: Any, field: str) -> Any:
+    kind = shape.type_name
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _type_error(field, "a str", value)
+        bad = _XML_INVALID.search(value)
+        if bad:
+            raise ValueError(f"{field} contains the character {bad.group()!r}, which no "
+                             "AWS response can carry (XML 1.0 forbids it)")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _type_error(field, "a bool", value)
+        return value
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(field, "an int", value)
+        return value
+    if kind in ("double", "float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _type_error(field, "a float", value)
+        return float(value)
+    if kind == "timestamp":
+        return _check_timestamp(value, field)
+    if kind == "list":
+        if not isinstance(value, (list, tuple)):
+            raise _type_error(field, "a list", value)
+        return [_check_value(shape.member, item, f"{field}[{i}]") for i, item in enumerate(value)]
+    if kind == "structure":
+        if not isinstance(value, Mapping):
+            raise _type_error(field, "a dict", value)
+        return _check_structure(shape, value, field)
+    raise TypeError(f"{field}: shape type {kind!r} is not supported")  # pragma: no cover
+
+
+def _check_timestamp(value: Any, field: str) -> _dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = parse_timestamp(value)
+        except (ValueError, TypeError):
+            raise ValueError(f"{field} must be a datetime or an ISO-8601 string, got {value!r}") from None
+    if not isinstance(value, _dt.datetime):
+        raise _type_error(field, "a datetime or an ISO-8601 string", value)
+    if value.tzinfo is None:  # botocore reads naive datetimes as UTC; so do we
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    # Redshift sends milliseconds; keep exactly what a response can carry.
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _unknown_field(shape: Shape, name: str, where: str) -> TypeError:
+    close = difflib.get_close_matches(name, list(shape.members), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else f" Known fields: {', '.join(shape.members)}."
+    return TypeError(f"{where} got an unknown field {name!r}.{hint}")
+
+
+def _check_structure(shape: Shape, value: Mapping, field: str) -> dict:
+    """Check a structure; ``field`` is its path, ``""`` for a whole record."""
+    result = {}
+    for name, item in value.items():
+        member = shape.members.get(name)
+        if member is None:
+            raise _unknown_field(shape, name, field or "add_snapshot()")
+        if item is not None:
+            result[name] = _check_value(member, item, f"{field}.{name}" if field else name)
+    return result
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def _coerce_conveniences(fields: dict) -> None:
+    """Accept the two short forms people reach for: ``Tags={"k": "v"}`` and
+    ``AccountsWithRestoreAccess=["111122223333"]``."""
+    tags = fields.get("Tags")
+    if isinstance(tags, Mapping):
+        fields["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    accounts = fields.get("AccountsWithRestoreAccess")
+    if isinstance(accounts, (list, tuple)):
+        converted = []
+        for entry in accounts:
+            if entry == SUPPORT_ACCOUNT:
+                entry = {"AccountAlias": SUPPORT_ACCOUNT}
+            elif isinstance(entry, str):
+                entry = {"AccountId": check_account_id(entry, "AccountsWithRestoreAccess entry")}
+            converted.append(entry)
+        fields["AccountsWithRestoreAccess"] = converted
+
+
+def _digest(*parts: str) -> int:
+    return zlib.crc32("/".join(parts).encode())
+
+
+def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
+                 now: _dt.datetime | None = None) -> dict:
+    """Build a complete, validated snapshot record.
+
+    Every field an available manual snapshot of a provisioned cluster carries
+    gets a realistic default derived from the identifiers, region and
+    account; ``fields`` (Snapshot-shape names) override any of them.
+    """
+    snapshot_shape = _model.shape("Snapshot")
+    fields = dict(fields)
+    _coerce_conveniences(fields)
+    checked = _check_structure(snapshot_shape, fields, "")
+    if "SnapshotIdentifier" not in checked:
+        raise TypeError("add_snapshot() missing required field 'SnapshotIdentifier'")
+    snapshot_id = checked["SnapshotIdentifier"]
+    snapshot_type = checked.get("SnapshotType", "manual")
+    if snapshot_type not in SNAPSHOT_TYPES:
+        raise ValueError(f"SnapshotType must be one of {SNAPSHOT_TYPES}, got {snapshot_type!r}")
+    automated = snapshot_type == "automated"
+    check_identifier(snapshot_id, "SnapshotIdentifier", automated=automated)
+    status = checked.get("Status", "available")
+    if status not in SNAPSHOT_STATES:
+        raise ValueError(f"Status must be one of {SNAPSHOT_STATES}, got {status!r}")
+    if automated and "ManualSnapshotRetentionPeriod" in checked:
+        raise ValueError("ManualSnapshotRetentionPeriod is only carried by manual snapshots")
+    retention = checked.get("ManualSnapshotRetentionPeriod", -1)
+    if retention != -1 and not 1 <= retention <= 3653:
+        raise ValueError("ManualSnapshotRetentionPeriod must be -1 (keep forever) or 1..3653 "
+                         f"days, got {retention}")
+    cluster = checked.get("ClusterIdentifier", "examplecluster")
+    check_identifier(cluster, "ClusterIdentifier")
+    if "OwnerAccount" in checked:
+        check_account_id(checked["OwnerAccount"], "OwnerAccount")
+    for entry in checked.get("AccountsWithRestoreAccess", ()):
+        if "AccountId" not in entry and "AccountAlias" not in entry:
+            raise ValueError("each AccountsWithRestoreAccess entry needs an AccountId or AccountAlias")
+
+    seed = _digest(account_id, region, cluster, snapshot_id)
+    created = checked.get("SnapshotCreateTime") or (now or utc_now())
+    node_type = checked.get("NodeType", "ra3.xlplus")
+    nodes = checked.get("NumberOfNodes", 2)
+    total = float(1024 + seed % 500_000)
+    incremental = float(round(total * (0.05 + (seed >> 8) % 40 / 100), 1))
+    record: dict[str, Any] = {
+        "SnapshotIdentifier": snapshot_id,
+        "ClusterIdentifier": cluster,
+        "SnapshotCreateTime": created,
+        "Status": status,
+        "Port": 5439,
+        "AvailabilityZone": region + "abc"[seed % 3],
+        "ClusterCreateTime": created - _dt.timedelta(days=30 + seed % 300),
+        "MasterUsername": "awsuser",
+        "ClusterVersion": "1.0",
+        "EngineFullVersion": "1.0.86047",
+        "SnapshotType": snapshot_type,
+        "NodeType": node_type,
+        "NumberOfNodes": nodes,
+        "DBName": "dev",
+        "VpcId": f"vpc-{_digest(account_id, region, cluster):08x}{seed % 0xFFFFFFFFF:09x}",
+        "Encrypted": False,
+        "EncryptedWithHSM": False,
+        "OwnerAccount": account_id,
+        "TotalBackupSizeInMegaBytes": total,
+        "ActualIncrementalBackupSizeInMegaBytes": incremental,
+        "BackupProgressInMegaBytes": incremental,
+        "CurrentBackupRateInMegaBytesPerSecond": 0.0,
+        "EstimatedSecondsToCompletion": 0,
+        "ElapsedTimeInSeconds": 5 + seed % 600,
+        "Tags": [],
+        "RestorableNodeTypes": [node_type],
+        "EnhancedVpcRouting": False,
+        "MaintenanceTrackName": "current",
+        "SnapshotArn": f"arn:aws:redshift:{region}:{account_id}:snapshot:{cluster}/{snapshot_id}",
+    }
+    if not automated:
+        record["ManualSnapshotRetentionPeriod"] = retention
+        record["SnapshotRetentionStartTime"] = created
+    record.update(checked)
+    if not automated and "ManualSnapshotRemainingDays" not in checked:
+        record["ManualSnapshotRemainingDays"] = remaining_days(record, now or utc_now())
+    if not record.get("AccountsWithRestoreAccess"):
+        # Real responses leave the element out when nobody is authorized.
+        record.pop("AccountsWithRestoreAccess", None)
+    # Model order, so that a record reads like a response.
+    return {name: record[name] for name in snapshot_shape.members if name in record}
+
+
+def remaining_days(record: Mapping[str, Any], now: _dt.datetime) -> int:
+    retention = record.get("ManualSnapshotRetentionPeriod", -1)
+    if retention == -1:
+        return -1
+    start = record.get("SnapshotRetentionStartTime") or record["SnapshotCreateTime"]
+    return max(0, retention - (now - start).days)
