@@ -34,6 +34,18 @@ class SnapshotBackend(Protocol):
         """Every record of one account and region, in insertion order."""
         ...
 
+    def update(self, account_id: str, region: str, snapshot_id: str,
+               change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
+        """Atomically: find the record (None if absent), store and return
+        ``change(record)`` in its place.
+
+        No other call may change or remove the record in between; if
+        ``change`` raises, the exception propagates and the record stays
+        exactly as it was. ``change`` returns a new dict; it never mutates
+        its argument, and never changes ``SnapshotIdentifier``.
+        """
+        ...
+
     def remove(self, account_id: str, region: str, snapshot_id: str,
                check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
         """Atomically: find the record (None if absent), call ``check(record)``
@@ -77,6 +89,16 @@ class MemoryBackend:
     def list(self, account_id: str, region: str) -> List[Snapshot]:
         with self._lock:
             return list(self._data.get((account_id, region), {}).values())
+
+    def update(self, account_id: str, region: str, snapshot_id: str,
+               change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
+        with self._lock:
+            bucket = self._data.get((account_id, region))
+            record = None if bucket is None else bucket.get(snapshot_id)
+            if record is None:
+                return None
+            bucket[snapshot_id] = updated = change(record)
+            return updated
 
     def remove(self, account_id: str, region: str, snapshot_id: str,
                check: Callable[[Snapshot], None]) -> Optional[Snapshot]:

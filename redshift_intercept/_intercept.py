@@ -123,7 +123,7 @@ class RedshiftIntercept:
             backend = MemoryBackend()
         elif not isinstance(backend, SnapshotBackend):
             raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
-                            "(insert, get, list, remove), e.g. MemoryBackend(); got "
+                            "(insert, get, list, update, remove), e.g. MemoryBackend(); got "
                             f"{type(backend).__name__}")
         self.backend: SnapshotBackend = backend
         if region is None:
