@@ -1,0 +1,29 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_context_manager_quickstart_runs(capsys):
+    exec(compile(_python_blocks()[0], "README.md", "exec"), {})
+    assert "other accounts still have access to it" in capsys.readouterr().out
+
+
+def test_pytest_quickstart_runs(pytester):
+    pytester.makepyfile(test_quickstart=_python_blocks()[1])
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_readme_names_the_commands_ci_runs():
+    text = README.read_text(encoding="utf-8")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -e '.[test]'" in text and "pip install --quiet -e '.[test]'" in ci
+    assert "python -m pytest" in text and '"$py" -m pytest' in ci
