@@ -30,8 +30,10 @@ class SnapshotBackend(Protocol):
         """The record, or None."""
         ...
 
-    def list(self, account_id: str, region: str) -> List[Snapshot]:
-        """Every record of one account and region, in insertion order."""
+    def list(self, account_id: Optional[str], region: str) -> List[Snapshot]:
+        """Every record of one account and region, in insertion order;
+        ``account_id=None``: of every account in the region (snapshots shared
+        across accounts are found this way)."""
         ...
 
     def update(self, account_id: str, region: str, snapshot_id: str,
@@ -65,6 +67,8 @@ class MemoryBackend:
     between interceptors to share state.
     """
 
+    _key = "SnapshotIdentifier"
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data: dict[tuple[str, str], dict[str, Snapshot]] = {}
@@ -74,7 +78,7 @@ class MemoryBackend:
         return f"<MemoryBackend: {count} snapshot(s)>"
 
     def insert(self, account_id: str, region: str, snapshot: Snapshot) -> bool:
-        snapshot_id = snapshot["SnapshotIdentifier"]
+        snapshot_id = snapshot[self._key]
         with self._lock:
             bucket = self._data.setdefault((account_id, region), {})
             if snapshot_id in bucket:
@@ -86,9 +90,12 @@ class MemoryBackend:
         bucket = self._data.get((account_id, region))
         return None if bucket is None else bucket.get(snapshot_id)
 
-    def list(self, account_id: str, region: str) -> List[Snapshot]:
+    def list(self, account_id: Optional[str], region: str) -> List[Snapshot]:
         with self._lock:
-            return list(self._data.get((account_id, region), {}).values())
+            if account_id is not None:
+                return list(self._data.get((account_id, region), {}).values())
+            return [record for (_, bucket_region), bucket in self._data.items()
+                    if bucket_region == region for record in bucket.values()]
 
     def update(self, account_id: str, region: str, snapshot_id: str,
                change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:

@@ -78,7 +78,7 @@ def _dispatch(origin: Origin, model: Any, params: dict, request_signer: Any,
         return None
     for interceptor in reversed(stack):
         if interceptor._accepts(origin, request_signer):
-            return interceptor._answer(model, params, context, origin)
+            return interceptor._answer(model, params, context, origin, request_signer)
     return None
 
 

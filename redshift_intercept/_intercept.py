@@ -9,21 +9,25 @@ render -> botocore's parser.
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import inspect
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 import boto3
 import botocore.client
 import botocore.session
+from botocore.hooks import first_non_none_response
 
-from . import _hooks
+from . import _hooks, _model
 from ._backend import MemoryBackend, SnapshotBackend
+from ._clock import Clock
 from ._errors import ServiceError, UnhandledOperationError
-from ._records import check_account_id, check_region, new_snapshot
-from ._rules import OPERATIONS, Scope
+from ._records import PENDING, check_account_id, check_region, new_cluster, new_snapshot, public
+from ._rules import OPERATIONS, Scope, settled
 from ._wire import decode_params, new_request_id, render_error, render_success, respond
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -86,6 +90,31 @@ class CallList(List[Call]):
                                  f"{[c.operation for c in self]}")
 
 
+class Clusters(MemoryBackend):
+    """Seeded clusters: interceptor configuration, kept in this process."""
+
+    _key = "ClusterIdentifier"
+
+    def identifiers(self, account_id: str, region: str) -> set:
+        return {c["ClusterIdentifier"] for c in self.list(account_id, region)}
+
+
+@dataclass
+class Fault:
+    """An error to answer instead of the real outcome (see ``RedshiftIntercept.fail``)."""
+
+    operation: str
+    code: str
+    message: str
+    status: int
+    when: Optional[Dict[str, Any]]
+    remaining: Optional[int]
+
+    def matches(self, operation: str, params: Dict[str, Any]) -> bool:
+        return operation == self.operation and (
+            self.when is None or all(params.get(k) == v for k, v in self.when.items()))
+
+
 def _check_target(target: object, argument: str = "target") -> tuple[Optional[str], Any]:
     if target is None:
         return None, None
@@ -137,7 +166,18 @@ class RedshiftIntercept:
             raise TypeError(f"passthrough must be True or False, got {passthrough!r}")
         self.passthrough: bool = passthrough
         self.calls: CallList = CallList()
+        self.clock: Clock = Clock()
+        """The fake service's time; ``rs.clock.advance(minutes=5)`` instead of sleeping."""
+        self.creation_delay: Optional[float] = 0.0
+        """Seconds (on ``clock``) a created or copied snapshot stays ``creating``;
+        0 (default): the next call already sees it settled. None: it stays
+        ``creating`` until ``complete_creation()``."""
+        self.creation_outcome: str = "available"
+        """What a created or copied snapshot becomes: ``"available"`` or ``"failed"``."""
+        self.faults: List[Fault] = []
+        self.clusters = Clusters()
         self._started = False
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         state = "active" if self._started else "inactive"
@@ -235,15 +275,98 @@ class RedshiftIntercept:
         value, or an identifier already taken in that account and region.
         """
         region = self._region(region)
-        record = new_snapshot(self.account_id, region, fields)
-        if not self.backend.insert(self.account_id, region, record):
+        record = new_snapshot(self.account_id, region, fields, now=self.clock.now())
+        owner = record["OwnerAccount"]
+        if not self.backend.insert(owner, region, record):
             raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already "
-                             f"exists in account {self.account_id}, region {region}")
+                             f"exists in account {owner}, region {region}")
         return copy.deepcopy(record)
 
     def snapshots(self, region: Optional[str] = None) -> List[Dict[str, Any]]:
-        """The snapshots stored for this account in ``region`` (copies)."""
-        return copy.deepcopy(self.backend.list(self.account_id, self._region(region)))
+        """The snapshots stored for this account in ``region`` (copies), as a
+        describe call would see them now (creations due on ``clock`` settled)."""
+        scope = self._scope(self._region(region))
+        return [public(settled(scope, r)) for r in copy.deepcopy(self.backend.list(
+            self.account_id, scope.region))]
+
+    def add_cluster(self, region: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
+        """Seed a provisioned cluster and return (a copy of) its record.
+
+        ``fields`` use Cluster-shape names (``ClusterIdentifier`` is required).
+        New snapshots of it inherit its node type and count, port, database,
+        master user, VPC, encryption and KMS key, AZ and versions;
+        ``DescribeClusters`` answers for it and ``ClusterExists`` knows it.
+        """
+        region = self._region(region)
+        record = new_cluster(self.account_id, region, fields, now=self.clock.now())
+        if not self.clusters.insert(self.account_id, region, record):
+            raise ValueError(f"ClusterIdentifier {record['ClusterIdentifier']!r} already exists "
+                             f"in account {self.account_id}, region {region}")
+        return copy.deepcopy(record)
+
+    def complete_creation(self, snapshot_id: str, region: Optional[str] = None,
+                          status: str = "available") -> Dict[str, Any]:
+        """Settle a snapshot held in ``creating`` now, as ``available`` or
+        ``failed``; returns its record."""
+        if status not in ("available", "failed"):
+            raise ValueError(f"status must be 'available' or 'failed', got {status!r}")
+        region = self._region(region)
+
+        def settle(record: Dict[str, Any]) -> Dict[str, Any]:
+            if PENDING not in record:
+                raise ValueError(f"snapshot {snapshot_id!r} is not being created "
+                                 f"(its status is {record['Status']!r})")
+            return {**record, PENDING: {"at": self.clock.now(), "status": status}}
+
+        if self.backend.update(self.account_id, region, snapshot_id, settle) is None:
+            raise KeyError(f"no snapshot {snapshot_id!r} in account {self.account_id}, region {region}")
+        record = self.backend.get(self.account_id, region, snapshot_id)
+        return public(settled(self._scope(region), record))
+
+    # ------------------------------------------------------------ faults
+
+    def fail(self, operation: str, code: str, message: Optional[str] = None, *, status: int = 400,
+             times: Optional[int] = 1, when: Optional[Dict[str, Any]] = None) -> Fault:
+        """Answer the next ``times`` calls of ``operation`` (None: every call)
+        whose parameters include ``when`` with the Redshift error ``code``.
+
+        The error is rendered and parsed like every other: boto3 raises
+        ``client.exceptions.<Code>Fault`` where the model knows the code, else
+        ``ClientError``. botocore's retry handlers see it as they would a real
+        one (a throttled call is retried, without sleeping: the interceptor's
+        clock moves instead), and every attempt is recorded in ``calls``.
+        """
+        names = _model.service_model().operation_names
+        if operation not in names:
+            close = difflib.get_close_matches(operation, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"operation {operation!r} is not a Redshift operation.{hint}")
+        if not isinstance(code, str) or not code:
+            raise TypeError(f"code must be a Redshift error code such as 'Throttling', got {code!r}")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+            raise ValueError(f"times must be a positive int or None (every call), got {times!r}")
+        if when is not None and not isinstance(when, dict):
+            raise TypeError(f"when must be a dict of API parameters, got {type(when).__name__}")
+        fault = Fault(operation, code, message or f"{code} (injected by redshift-intercept)", status,
+                      dict(when) if when else None, times)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, operation: str, params: Dict[str, Any]) -> Optional[Fault]:
+        if not self.faults:
+            return None
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(operation, params):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining == 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
 
     # ------------------------------------------------------------ answering
 
@@ -255,19 +378,55 @@ class RedshiftIntercept:
             return request_signer is self._target._request_signer
         return origin.session is self._target
 
-    def _answer(self, model: Any, request_dict: dict, context: dict,
-                origin: _hooks.Origin) -> Optional[tuple]:
+    def _scope(self, region: str) -> Scope:
+        return Scope(self.backend, self.account_id, region, self.clock.now(), self.clusters,
+                     self.creation_delay, self.creation_outcome)
+
+    def _answer(self, model: Any, request_dict: dict, context: dict, origin: _hooks.Origin,
+                request_signer: Any) -> Optional[tuple]:
         operation = model.name
         rule = OPERATIONS.get(operation)
-        if rule is None:
+        params = decode_params(model, request_dict)
+        fault = self._take_fault(operation, params)
+        if rule is None and fault is None:
             if self.passthrough:
                 return None
             raise UnhandledOperationError(operation, tuple(OPERATIONS))
+        attempts = 1
+        while True:
+            http, parsed = self._attempt(model, request_dict, context, origin, params, rule, fault)
+            if http.status_code < 300:
+                break
+            delay = self._retry_delay(request_signer, model, request_dict, (http, parsed), attempts)
+            if delay is None:
+                break
+            self.clock.advance(delay)
+            attempts += 1
+            fault = self._take_fault(operation, params)
+        parsed["ResponseMetadata"]["RetryAttempts"] = attempts - 1
+        return http, parsed
+
+    def _retry_delay(self, request_signer: Any, model: Any, request_dict: dict, response: tuple,
+                     attempts: int) -> Optional[float]:
+        """Ask the client's retry handlers, as botocore's endpoint does after an error."""
+        events = getattr(request_signer, "_event_emitter", None)
+        if events is None:
+            return None
+        responses = events.emit(
+            f"needs-retry.{model.service_model.service_id.hyphenize()}.{model.name}",
+            response=response, endpoint=None, operation=model, attempts=attempts,
+            caught_exception=None, request_dict=request_dict)
+        delay = first_non_none_response(responses)
+        return None if delay is None or delay is False else float(delay)
+
+    def _attempt(self, model: Any, request_dict: dict, context: dict, origin: _hooks.Origin,
+                 params: Dict[str, Any], rule: Any, fault: Optional[Fault]) -> tuple:
         region = context["client_region"]
-        params = decode_params(model, request_dict)
         request_id = new_request_id()
         try:
-            result = rule(Scope(self.backend, self.account_id, region), params)
+            if fault is not None:
+                raise ServiceError(fault.code, fault.message, fault.status, fault.status < 500)
+            result = rule(self._scope(region), params)
         except ServiceError as error:
             status, body = render_error(model, error, request_id)
         else:
@@ -277,7 +436,7 @@ class RedshiftIntercept:
         failed = status >= 300
         caller_params = context.get(_hooks.PARAMS_KEY)
         self.calls.append(Call(
-            operation=operation,
+            operation=model.name,
             params=dict(caller_params) if caller_params is not None else params,
             region=region,
             account_id=self.account_id,

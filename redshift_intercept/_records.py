@@ -128,13 +128,13 @@ def _unknown_field(shape: Shape, name: str, where: str) -> TypeError:
     return TypeError(f"{where} got an unknown field {name!r}.{hint}")
 
 
-def _check_structure(shape: Shape, value: Mapping, field: str) -> dict:
+def _check_structure(shape: Shape, value: Mapping, field: str, where: str = "add_snapshot()") -> dict:
     """Check a structure; ``field`` is its path, ``""`` for a whole record."""
     result = {}
     for name, item in value.items():
         member = shape.members.get(name)
         if member is None:
-            raise _unknown_field(shape, name, field or "add_snapshot()")
+            raise _unknown_field(shape, name, field or where)
         if item is not None:
             result[name] = _check_value(member, item, f"{field}.{name}" if field else name)
     return result
@@ -165,6 +165,33 @@ def _digest(*parts: str) -> int:
     return zlib.crc32("/".join(parts).encode())
 
 
+PENDING = "redshift_intercept:pending"
+"""Key of a record's private bookkeeping (never rendered, never returned):
+for a snapshot in ``creating``, when it settles and into which status."""
+
+
+def public(record: Mapping[str, Any]) -> dict:
+    """The record without our private bookkeeping."""
+    return {k: v for k, v in record.items() if k != PENDING}
+
+
+def check_retention(value: int) -> None:
+    if value != -1 and not 1 <= value <= 3653:
+        raise ValueError("ManualSnapshotRetentionPeriod must be -1 (keep forever) or 1..3653 "
+                         f"days, got {value}")
+
+
+def tag_problem(key: object, value: object) -> str | None:
+    """Why Redshift would refuse this tag, or None."""
+    if not isinstance(key, str) or not 1 <= len(key) <= 128:
+        return f"Tag key {key!r} must be 1-128 characters"
+    if key.lower().startswith("aws:"):
+        return f"Tag key {key!r} uses the reserved prefix 'aws:'"
+    if not isinstance(value, str) or len(value) > 256:
+        return f"Tag value for key {key!r} must be 0-256 characters"
+    return None
+
+
 def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
                  now: _dt.datetime | None = None) -> dict:
     """Build a complete, validated snapshot record.
@@ -191,13 +218,16 @@ def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
     if automated and "ManualSnapshotRetentionPeriod" in checked:
         raise ValueError("ManualSnapshotRetentionPeriod is only carried by manual snapshots")
     retention = checked.get("ManualSnapshotRetentionPeriod", -1)
-    if retention != -1 and not 1 <= retention <= 3653:
-        raise ValueError("ManualSnapshotRetentionPeriod must be -1 (keep forever) or 1..3653 "
-                         f"days, got {retention}")
+    check_retention(retention)
+    for tag in checked.get("Tags", ()):
+        problem = tag_problem(tag.get("Key"), tag.get("Value", ""))
+        if problem:
+            raise ValueError(f"Tags: {problem}")
     cluster = checked.get("ClusterIdentifier", "examplecluster")
     check_identifier(cluster, "ClusterIdentifier")
     if "OwnerAccount" in checked:
         check_account_id(checked["OwnerAccount"], "OwnerAccount")
+        account_id = checked["OwnerAccount"]
     for entry in checked.get("AccountsWithRestoreAccess", ()):
         if "AccountId" not in entry and "AccountAlias" not in entry:
             raise ValueError("each AccountsWithRestoreAccess entry needs an AccountId or AccountAlias")
@@ -258,3 +288,88 @@ def remaining_days(record: Mapping[str, Any], now: _dt.datetime) -> int:
         return -1
     start = record.get("SnapshotRetentionStartTime") or record["SnapshotCreateTime"]
     return max(0, retention - (now - start).days)
+
+
+# ---------------------------------------------------------------- clusters
+
+CLUSTER_STATES = ("available", "creating", "deleting", "modifying", "paused", "rebooting",
+                  "resizing", "final-snapshot", "incompatible-network", "storage-full")
+
+
+def new_cluster(account_id: str, region: str, fields: Mapping[str, Any],
+                now: _dt.datetime | None = None) -> dict:
+    """A complete, validated provisioned cluster record (``Cluster`` shape)."""
+    cluster_shape = _model.shape("Cluster")
+    fields = dict(fields)
+    _coerce_conveniences(fields)
+    checked = _check_structure(cluster_shape, fields, "", "add_cluster()")
+    if "ClusterIdentifier" not in checked:
+        raise TypeError("add_cluster() missing required field 'ClusterIdentifier'")
+    cluster = checked["ClusterIdentifier"]
+    check_identifier(cluster, "ClusterIdentifier")
+    status = checked.get("ClusterStatus", "available")
+    if status not in CLUSTER_STATES:
+        raise ValueError(f"ClusterStatus must be one of {CLUSTER_STATES}, got {status!r}")
+    check_retention(checked.get("ManualSnapshotRetentionPeriod", -1))
+    seed = _digest(account_id, region, cluster)
+    port = checked.get("Endpoint", {}).get("Port", 5439)
+    record: dict[str, Any] = {
+        "ClusterIdentifier": cluster,
+        "NodeType": "ra3.xlplus",
+        "ClusterStatus": status,
+        "ClusterAvailabilityStatus": "Available" if status == "available" else "Maintenance",
+        "MasterUsername": "awsuser",
+        "DBName": "dev",
+        "Endpoint": {"Address": f"{cluster}.c{seed % 0xFFFFFFFF:08x}.{region}.redshift.amazonaws.com",
+                     "Port": port},
+        "ClusterCreateTime": (now or utc_now()) - _dt.timedelta(days=30 + seed % 300),
+        "AutomatedSnapshotRetentionPeriod": 1,
+        "ManualSnapshotRetentionPeriod": -1,
+        "ClusterSecurityGroups": [],
+        "VpcSecurityGroups": [],
+        "ClusterParameterGroups": [],
+        "ClusterSubnetGroupName": "default",
+        "VpcId": f"vpc-{seed:08x}{_digest(account_id, region, cluster, 'vpc') % 0xFFFFFFFFF:09x}",
+        "AvailabilityZone": region + "abc"[seed % 3],
+        "PreferredMaintenanceWindow": "sat:07:00-sat:07:30",
+        "PendingModifiedValues": {},
+        "ClusterVersion": "1.0",
+        "AllowVersionUpgrade": True,
+        "NumberOfNodes": 2,
+        "PubliclyAccessible": False,
+        "Encrypted": False,
+        "Tags": [],
+        "EnhancedVpcRouting": False,
+        "IamRoles": [],
+        "MaintenanceTrackName": "current",
+        "ClusterNamespaceArn": f"arn:aws:redshift:{region}:{account_id}:namespace:"
+                               f"{seed:08x}-{seed % 0xFFFF:04x}-4{seed % 0xFFF:03x}-8{seed % 0xFFF:03x}-"
+                               f"{_digest(cluster) :08x}{seed % 0xFFFF:04x}",
+    }
+    record.update(checked)
+    return {name: record[name] for name in cluster_shape.members if name in record}
+
+
+def snapshot_fields_from_cluster(cluster: Mapping[str, Any]) -> dict:
+    """What a new snapshot inherits from the cluster it is taken of."""
+    inherited = {
+        "ClusterIdentifier": cluster["ClusterIdentifier"],
+        "NodeType": cluster.get("NodeType"),
+        "NumberOfNodes": cluster.get("NumberOfNodes"),
+        "Port": cluster.get("Endpoint", {}).get("Port"),
+        "DBName": cluster.get("DBName"),
+        "MasterUsername": cluster.get("MasterUsername"),
+        "VpcId": cluster.get("VpcId"),
+        "Encrypted": cluster.get("Encrypted"),
+        "KmsKeyId": cluster.get("KmsKeyId"),
+        "AvailabilityZone": cluster.get("AvailabilityZone"),
+        "ClusterCreateTime": cluster.get("ClusterCreateTime"),
+        "ClusterVersion": cluster.get("ClusterVersion"),
+        "EnhancedVpcRouting": cluster.get("EnhancedVpcRouting"),
+        "MaintenanceTrackName": cluster.get("MaintenanceTrackName"),
+        "MasterPasswordSecretArn": cluster.get("MasterPasswordSecretArn"),
+        "MasterPasswordSecretKmsKeyId": cluster.get("MasterPasswordSecretKmsKeyId"),
+    }
+    if "NodeType" in cluster:
+        inherited["RestorableNodeTypes"] = [cluster["NodeType"]]
+    return {k: v for k, v in inherited.items() if v is not None}

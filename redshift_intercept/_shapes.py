@@ -117,12 +117,26 @@ def _compile_renderer(shape: Shape) -> Renderer:
                 out.append(close)
 
         return render_list
+    if kind == "map":
+        key_tag = _element(shape.key, "key")
+        value_tag = _element(shape.value, "value")
+        render_key, render_value = _child_renderer(shape.key), _child_renderer(shape.value)
+
+        def render_map(value: dict, out: list) -> None:
+            for k, v in value.items():
+                out.append(f"<entry><{key_tag}>")
+                render_key(k, out)
+                out.append(f"</{key_tag}><{value_tag}>")
+                render_value(v, out)
+                out.append(f"</{value_tag}></entry>")
+
+        return render_map
     scalar = _scalar_renderer(shape)
     return lambda v, out: out.append(scalar(v))
 
 
 def _child_renderer(shape: Shape) -> Renderer:
-    if shape.type_name in ("structure", "list"):
+    if shape.type_name in ("structure", "list", "map"):
         return renderer_for(shape)
     scalar = _scalar_renderer(shape)
     return lambda v, out: out.append(scalar(v))

@@ -175,7 +175,7 @@ def test_target_client_answers_that_client_only():
 def test_target_client_is_also_refused_fail_closed_for_its_unanswered_operations():
     mine = make_client()
     with intercept(target=mine), pytest.raises(UnhandledOperationError):
-        mine.describe_clusters()
+        mine.describe_cluster_parameter_groups()
 
 
 @pytest.mark.parametrize("kind", ["boto3", "botocore"])
@@ -235,21 +235,24 @@ def test_client_created_before_import_needs_attach():
 
 def test_fail_closed_refuses_unanswered_operations_without_touching_the_network(client):
     with intercept() as rs, pytest.raises(UnhandledOperationError) as excinfo:
-        client.describe_clusters(ClusterIdentifier="prod")
+        client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
     assert str(excinfo.value) == (
-        "redshift-intercept does not answer Redshift DescribeClusters (client.describe_clusters()); "
-        "the call was refused and nothing was sent to AWS. Answered operations: DeleteClusterSnapshot. "
-        "To let unanswered Redshift calls through to AWS, use intercept(passthrough=True) or "
-        "@pytest.mark.redshift_intercept(passthrough=True)."
+        "redshift-intercept does not answer Redshift DeleteCluster (client.delete_cluster()); "
+        "the call was refused and nothing was sent to AWS. Answered operations: "
+        "AuthorizeSnapshotAccess, BatchDeleteClusterSnapshots, CopyClusterSnapshot, "
+        "CreateClusterSnapshot, CreateTags, DeleteClusterSnapshot, DeleteTags, "
+        "DescribeClusterSnapshots, DescribeClusters, DescribeTags, ModifyClusterSnapshot, "
+        "RevokeSnapshotAccess. To let unanswered Redshift calls through to AWS, use "
+        "intercept(passthrough=True) or @pytest.mark.redshift_intercept(passthrough=True)."
     )
-    assert excinfo.value.operation_name == "DescribeClusters"
+    assert excinfo.value.operation_name == "DeleteCluster"
     rs.calls.assert_not_called()
 
 
 def test_passthrough_lets_unanswered_operations_go_out(client):
     with _seeded(passthrough=True):
         with pytest.raises(ESCAPED):  # it really went to the (closed) endpoint
-            client.describe_clusters()
+            client.describe_cluster_parameter_groups()
         assert client.delete_cluster_snapshot(SnapshotIdentifier="snap")["Snapshot"]["Status"] == "deleted"
 
 

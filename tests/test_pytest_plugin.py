@@ -176,8 +176,8 @@ def test_fail_closed_inside_the_fixture(suite):
         from redshift_intercept import UnhandledOperationError
 
         def test_unanswered(redshift_intercept, client):
-            with pytest.raises(UnhandledOperationError, match="DescribeClusters"):
-                client.describe_clusters()
+            with pytest.raises(UnhandledOperationError, match="DeleteCluster "):
+                client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
     ''')
     suite.runpytest().assert_outcomes(passed=1)
 
