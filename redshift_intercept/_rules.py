@@ -624,7 +624,10 @@ def _resource(scope: Scope, arn: str) -> tuple[str, str, Optional[str]]:
             raise _resource_not_found(arn)
         return "cluster", parts[6], None
     if len(parts) == 7 and parts[:3] == ["arn", "aws", "redshift"] and parts[5] == "snapshot":
-        owner, cluster_id, snapshot_id = _parse_snapshot_arn(scope, arn)
+        try:
+            owner, cluster_id, snapshot_id = _parse_snapshot_arn(scope, arn)
+        except ServiceError:
+            raise _resource_not_found(arn) from None
         if owner != scope.account_id:
             raise _resource_not_found(arn)
         return "snapshot", snapshot_id, cluster_id
