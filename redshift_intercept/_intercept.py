@@ -9,9 +9,11 @@ render -> botocore's parser.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import difflib
 import functools
 import inspect
+import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -289,6 +291,61 @@ class RedshiftIntercept:
         return [public(settled(scope, r)) for r in copy.deepcopy(self.backend.list(
             self.account_id, scope.region))]
 
+    def load_snapshots(self, source: Union[str, os.PathLike[str], Dict[str, Any], Any],
+                       region: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Seed every snapshot of a ``describe_cluster_snapshots`` response:
+        ``{"Snapshots": [...]}`` with ISO-8601 timestamps, as the AWS CLI
+        prints it. ``source`` is a path, an open file, or the parsed dict.
+
+        All or nothing: every record is checked (as ``add_snapshot`` does)
+        before any is stored, and a duplicate identifier stores none of them.
+        Returns the stored records.
+        """
+        data = _read_json(source, "source")
+        if not isinstance(data, dict) or not isinstance(data.get("Snapshots"), list):
+            raise ValueError('source must hold {"Snapshots": [...]}, the shape '
+                             "describe_cluster_snapshots returns")
+        region = self._region(region)
+        now = self.clock.now()
+        records = []
+        for index, fields in enumerate(data["Snapshots"]):
+            if not isinstance(fields, dict):
+                raise TypeError(f"Snapshots[{index}] must be an object, got {type(fields).__name__}")
+            try:
+                records.append(new_snapshot(self.account_id, region, fields, now=now))
+            except (TypeError, ValueError) as error:
+                name = fields.get("SnapshotIdentifier", "?")
+                raise type(error)(f"Snapshots[{index}] ({name}): {error}") from None
+        stored: List[Dict[str, Any]] = []
+        for record in records:
+            if not self.backend.insert(record["OwnerAccount"], region, record):
+                for done in stored:
+                    self.backend.remove(done["OwnerAccount"], region, done["SnapshotIdentifier"],
+                                        lambda _: None)
+                raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already exists in "
+                                 f"account {record['OwnerAccount']}, region {region}; nothing was loaded")
+            stored.append(record)
+        return copy.deepcopy(stored)
+
+    def dump_snapshots(self, target: Union[str, os.PathLike[str], Any, None] = None,
+                       region: Optional[str] = None) -> Dict[str, Any]:
+        """The snapshots of ``snapshots(region)`` as ``{"Snapshots": [...]}``
+        with ISO-8601 timestamps, the shape ``load_snapshots`` reads. Written
+        as JSON to ``target`` (a path or an open text file) when given;
+        a path is replaced atomically."""
+        data = {"Snapshots": self.snapshots(region)}
+        if target is not None:
+            text = json.dumps(data, indent=2, default=_json_default, ensure_ascii=False) + "\n"
+            if hasattr(target, "write"):
+                target.write(text)
+            else:
+                path = os.fspath(target)
+                partial = f"{path}.partial-{os.getpid()}"
+                with open(partial, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(partial, path)
+        return json.loads(json.dumps(data, default=_json_default))
+
     def add_cluster(self, region: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
         """Seed a provisioned cluster and return (a copy of) its record.
 
@@ -446,6 +503,32 @@ class RedshiftIntercept:
             request_id=request_id,
         ))
         return http, parsed
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _read_json(source: Any, argument: str) -> Any:
+    if isinstance(source, dict):
+        return source
+    if hasattr(source, "read"):
+        text, name = source.read(), getattr(source, "name", argument)
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        try:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise FileNotFoundError(f"cannot read {argument} {name!r}: {error.strerror}") from None
+    else:
+        raise TypeError(f"{argument} must be a path, an open file or a dict, got {type(source).__name__}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON: {error}") from None
 
 
 def intercept(target: Target = None, *, backend: Optional[SnapshotBackend] = None,

@@ -7,6 +7,7 @@ creates a client.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -20,7 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): options for the {MARKER} fixture, passed to "
-        "redshift_intercept.intercept() (backend, region, account_id, passthrough, target)",
+        "redshift_intercept.intercept() (backend, region, account_id, passthrough, target), "
+        "plus snapshots='seed.json' to load a describe_cluster_snapshots JSON file "
+        "(relative to the test file)",
     )
 
 
@@ -41,7 +44,14 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
     """An active interceptor on a fresh ``MemoryBackend`` for this test only.
 
     Options come from ``@pytest.mark.redshift_intercept(...)`` on the test,
-    its class or its module.
+    its class or its module; ``snapshots="seed.json"`` (a path relative to
+    the test file, or a dict) seeds it with ``load_snapshots``.
     """
-    with intercept(**_options(request.node)) as rs:
+    options = _options(request.node)
+    seed = options.pop("snapshots", None)
+    with intercept(**options) as rs:
+        if seed is not None:
+            if isinstance(seed, (str, os.PathLike)):
+                seed = request.path.parent / seed
+            rs.load_snapshots(seed)
         yield rs
