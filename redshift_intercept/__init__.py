@@ -8,17 +8,24 @@ faithful in-process fake.
         boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="nightly-2024-05-01")
 """
 
-from ._backend import MemoryBackend, SnapshotBackend
+from ._backend import CallJournal, MemoryBackend, SnapshotBackend
+from ._clock import Clock
 from ._errors import UnhandledOperationError
 from ._hooks import install_globally as _install_globally
-from ._intercept import Call, CallList, RedshiftIntercept, intercept
+from ._intercept import Call, CallList, Fault, RedshiftIntercept, intercept
+from ._sqlite import BackendError, SqliteBackend
 
 __all__ = [
+    "BackendError",
     "Call",
+    "CallJournal",
     "CallList",
+    "Clock",
+    "Fault",
     "MemoryBackend",
     "RedshiftIntercept",
     "SnapshotBackend",
+    "SqliteBackend",
     "UnhandledOperationError",
     "intercept",
 ]

@@ -60,6 +60,20 @@ class SnapshotBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class CallJournal(Protocol):
+    """Optional backend extension: a journal of answered calls that every
+    process sharing the backend appends to (``intercept(journal=True)``)."""
+
+    def append_call(self, call: Dict[str, Any]) -> None:
+        """Append one call record (a dict of JSON values and datetimes)."""
+        ...
+
+    def read_calls(self) -> List[Dict[str, Any]]:
+        """Every call record, oldest first."""
+        ...
+
+
 class MemoryBackend:
     """The reference backend: dicts in this process, guarded by one lock.
 
@@ -72,6 +86,7 @@ class MemoryBackend:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data: dict[tuple[str, str], dict[str, Snapshot]] = {}
+        self._calls: List[Dict[str, Any]] = []
 
     def __repr__(self) -> str:
         count = sum(len(v) for v in self._data.values())
@@ -117,3 +132,9 @@ class MemoryBackend:
             check(record)
             del bucket[snapshot_id]
             return record
+
+    def append_call(self, call: Dict[str, Any]) -> None:
+        self._calls.append(call)
+
+    def read_calls(self) -> List[Dict[str, Any]]:
+        return list(self._calls)

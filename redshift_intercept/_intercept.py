@@ -25,7 +25,7 @@ import botocore.session
 from botocore.hooks import first_non_none_response
 
 from . import _hooks, _model
-from ._backend import MemoryBackend, SnapshotBackend
+from ._backend import CallJournal, MemoryBackend, SnapshotBackend
 from ._clock import Clock
 from ._errors import ServiceError, UnhandledOperationError
 from ._records import PENDING, check_account_id, check_region, new_cluster, new_snapshot, public
@@ -146,17 +146,17 @@ class RedshiftIntercept:
     ``start()`` / ``stop()``.
     """
 
-    def __init__(self, target: Target = None, *, backend: Optional[SnapshotBackend] = None,
+    def __init__(self, target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
                  region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-                 passthrough: bool = False) -> None:
+                 passthrough: bool = False, journal: bool = False) -> None:
         self._target_kind, self._target = _check_target(target)
-        if backend is None:
-            backend = MemoryBackend()
-        elif not isinstance(backend, SnapshotBackend):
-            raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
-                            "(insert, get, list, update, remove), e.g. MemoryBackend(); got "
-                            f"{type(backend).__name__}")
-        self.backend: SnapshotBackend = backend
+        self.backend: SnapshotBackend = resolve_backend(backend)
+        if not isinstance(journal, bool):
+            raise TypeError(f"journal must be True or False, got {journal!r}")
+        if journal and not isinstance(self.backend, CallJournal):
+            raise TypeError(f"journal=True needs a backend with a call journal (append_call, read_calls), "
+                            f"such as SqliteBackend or MemoryBackend; {type(self.backend).__name__} has none")
+        self._journal: Optional[CallJournal] = self.backend if journal else None  # type: ignore[assignment]
         if region is None:
             region = os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
             argument = "region (from AWS_DEFAULT_REGION)"
@@ -448,6 +448,12 @@ class RedshiftIntercept:
         if rule is None and fault is None:
             if self.passthrough:
                 return None
+            if self._journal is not None:
+                caller_params = context.get(_hooks.PARAMS_KEY)
+                self._journal.append_call(_journal_entry(Call(
+                    operation, dict(caller_params) if caller_params is not None else params,
+                    context["client_region"], self.account_id, None, "UnhandledOperation",
+                    {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}})))
             raise UnhandledOperationError(operation, tuple(OPERATIONS))
         attempts = 1
         while True:
@@ -492,7 +498,7 @@ class RedshiftIntercept:
                                request_dict.get("url", ""))
         failed = status >= 300
         caller_params = context.get(_hooks.PARAMS_KEY)
-        self.calls.append(Call(
+        call = Call(
             operation=model.name,
             params=dict(caller_params) if caller_params is not None else params,
             region=region,
@@ -501,8 +507,62 @@ class RedshiftIntercept:
             error_code=parsed["Error"].get("Code") if failed else None,
             error=parsed if failed else None,
             request_id=request_id,
-        ))
+        )
+        self.calls.append(call)
+        if self._journal is not None:
+            self._journal.append_call(_journal_entry(call))
         return http, parsed
+
+    def journal(self) -> CallList:
+        """Every call journaled in the backend, by any interceptor in any
+        process sharing it, oldest first (``intercept(journal=True)``).
+        Calls refused as unhandled appear with ``error_code`` ``"UnhandledOperation"``."""
+        if self._journal is None:
+            raise RuntimeError("this interceptor keeps no journal: create it with "
+                               "intercept(journal=True) and a backend that has one (e.g. SqliteBackend)")
+        return CallList(Call(operation=e.get("operation", ""), params=e.get("params", {}),
+                             region=e.get("region", ""), account_id=e.get("account_id", ""),
+                             response=e.get("response"),
+                             error_code=e.get("error_code"), error=e.get("error"),
+                             request_id=e.get("request_id", "")) for e in self._journal.read_calls())
+
+
+def _journal_entry(call: Call) -> Dict[str, Any]:
+    entry = {"operation": call.operation, "params": call.params, "region": call.region,
+             "account_id": call.account_id, "error_code": call.error_code,
+             "request_id": call.request_id, "pid": os.getpid()}
+    if call.error is not None:
+        entry["error"] = {"Error": dict(call.error.get("Error", {}))}
+        entry["error_message"] = call.error.get("Error", {}).get("Message", "")
+    if call.response is not None:
+        entry["response"] = {k: v for k, v in call.response.items() if k != "ResponseMetadata"}
+    return json.loads(json.dumps(entry, default=_json_default))
+
+
+def resolve_backend(backend: Union[SnapshotBackend, str, None]) -> SnapshotBackend:
+    """A backend object from ``None``, a backend, or a short form:
+    ``"memory"``, ``"sqlite://"`` (a new temporary file) or
+    ``"sqlite:///path/to/file.db"``."""
+    if backend is None or backend == "memory":
+        return MemoryBackend()
+    if isinstance(backend, str):
+        if backend in ("sqlite", "sqlite://"):
+            import tempfile
+
+            from ._sqlite import SqliteBackend
+
+            return SqliteBackend(os.path.join(tempfile.mkdtemp(prefix="redshift-intercept-"), "state.db"))
+        if backend.startswith("sqlite:///"):
+            from ._sqlite import SqliteBackend
+
+            return SqliteBackend(backend[len("sqlite:///"):])
+        raise ValueError(f"backend {backend!r} is not a backend short form: use 'memory', 'sqlite://' "
+                         "(a new temporary file) or 'sqlite:///path/to/file.db'")
+    if not isinstance(backend, SnapshotBackend):
+        raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
+                        "(insert, get, list, update, remove), e.g. MemoryBackend(), or be a short form "
+                        f"such as 'sqlite:///state.db'; got {type(backend).__name__}")
+    return backend
 
 
 def _json_default(value: Any) -> str:
@@ -531,15 +591,18 @@ def _read_json(source: Any, argument: str) -> Any:
         raise ValueError(f"{name} is not valid JSON: {error}") from None
 
 
-def intercept(target: Target = None, *, backend: Optional[SnapshotBackend] = None,
+def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
               region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              passthrough: bool = False) -> RedshiftIntercept:
+              passthrough: bool = False, journal: bool = False) -> RedshiftIntercept:
     """Answer boto3 Redshift calls in-process from a snapshot backend.
 
     :param target: ``None`` for every Redshift client in the process (any
         thread, any session); a Redshift client for that client only; a
         ``boto3.Session`` or botocore session for the clients it creates.
     :param backend: where snapshots live; a fresh ``MemoryBackend()`` by default.
+        Short forms: ``"memory"``, ``"sqlite://"`` (a new temporary file),
+        ``"sqlite:///path/to/file.db"`` (that file, shared by every process
+        that opens it).
     :param region: default region of ``add_snapshot()`` / ``snapshots()``
         (``AWS_DEFAULT_REGION``, else ``us-east-1``). It never limits which
         clients are answered: each call sees its own client's region.
@@ -547,6 +610,8 @@ def intercept(target: Target = None, *, backend: Optional[SnapshotBackend] = Non
     :param passthrough: ``False`` (default) refuses Redshift operations that
         are not modelled with :class:`UnhandledOperationError`; ``True`` sends
         them to AWS as usual.
+    :param journal: also record every call in the backend's call journal,
+        where every process sharing the backend can read it (``rs.journal()``).
     """
     return RedshiftIntercept(target, backend=backend, region=region, account_id=account_id,
-                             passthrough=passthrough)
+                             passthrough=passthrough, journal=journal)

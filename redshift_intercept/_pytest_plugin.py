@@ -12,7 +12,9 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from ._intercept import RedshiftIntercept, intercept
+pytest.register_assert_rewrite("redshift_intercept.testing")
+
+from ._intercept import RedshiftIntercept, intercept  # noqa: E402 (after the rewrite hook)
 
 MARKER = "redshift_intercept"
 

@@ -330,7 +330,11 @@ def test_repr_says_what_it_is():
     ({"target": 3}, TypeError,
      "target must be a Redshift client, a boto3.Session, a botocore Session or None, got int"),
     ({"backend": object()}, TypeError, "backend must implement redshift_intercept.SnapshotBackend"),
-    ({"backend": "memory:"}, TypeError, "backend must implement"),
+    ({"backend": "memory:"}, ValueError,
+     "backend 'memory:' is not a backend short form: use 'memory', 'sqlite://' (a new temporary file) or "
+     "'sqlite:///path/to/file.db'"),
+    ({"backend": 3}, TypeError, "or be a short form such as 'sqlite:///state.db'; got int"),
+    ({"journal": 1}, TypeError, "journal must be True or False, got 1"),
     ({"region": "nowhere"}, ValueError,
      "region must be an AWS region name such as 'us-east-1'; got 'nowhere'"),
     ({"region": 5}, TypeError, "region must be a str"),

@@ -1,0 +1,469 @@
+"""SQLite snapshot storage: ``SqliteBackend``, shared by threads and processes.
+
+The file outlives the process and several processes may use it at once
+(pytest-xdist workers, forked workers, a subprocess under test). Only the
+standard library's ``sqlite3`` is used.
+
+- One row per snapshot, unique on (account, region, identifier); the record
+  is stored as JSON. ``seq`` (the rowid) keeps insertion order for ``list``.
+- ``update`` and ``remove`` run their callback inside a ``BEGIN IMMEDIATE``
+  transaction: SQLite's write lock keeps every other connection, in any
+  process, from changing the row in between. ``insert`` is one
+  ``INSERT OR IGNORE`` that the unique key turns away.
+- The database runs in WAL mode, so readers never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+
+from ._backend import Snapshot
+
+SCHEMA_VERSION = 1
+"""Stored in the file as ``PRAGMA user_version``."""
+APPLICATION_ID = 0x52534943
+"""``PRAGMA application_id`` of our files ("RSIC"): tells them from foreign ones."""
+
+_TABLES = {"snapshots", "calls"}
+_SCHEMA = (
+    """CREATE TABLE snapshots (
+        seq INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        UNIQUE (account_id, region, snapshot_id)
+    )""",
+    """CREATE TABLE calls (
+        seq INTEGER PRIMARY KEY,
+        call TEXT NOT NULL
+    )""",
+    f"PRAGMA application_id = {APPLICATION_ID}",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+# Schema changes: bump SCHEMA_VERSION, update _SCHEMA and _TABLES, and add
+# _MIGRATIONS[n] = the statements that turn version n into n + 1 (ending with
+# "PRAGMA user_version = n + 1"). _prepare() applies them in order, inside one
+# BEGIN IMMEDIATE transaction; a file with no migration path is refused.
+_MIGRATIONS: Dict[int, tuple[str, ...]] = {}
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (``sqlite_errorcode`` is new in Python 3.11)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "locked" in str(exc) or "busy" in str(exc)
+    return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+
+
+class BackendError(Exception):
+    """A snapshot backend cannot use its storage: a foreign, corrupt or newer
+    file, or a database that stayed locked longer than the timeout."""
+
+
+# ---------------------------------------------------------------- records as JSON
+
+_DATETIME = "$datetime"  # no Snapshot-shape structure has a member of that name
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return {_DATETIME: value.isoformat()}
+    raise TypeError(f"a snapshot record cannot hold {type(value).__name__} {value!r}")
+
+
+def _decode_object(obj: Dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DATETIME in obj:
+        return _dt.datetime.fromisoformat(obj[_DATETIME])
+    return obj
+
+
+def encode_record(record: Snapshot) -> str:
+    """JSON that :func:`decode_record` turns back into an equal record, with
+    the same key order and types (an aware datetime keeps its offset)."""
+    return json.dumps(record, default=_encode_value, separators=(",", ":"))
+
+
+def decode_record(text: str) -> Snapshot:
+    return json.loads(text, object_hook=_decode_object)
+
+
+# ---------------------------------------------------------------- fork safety
+
+# A connection opened before fork() must never be used, nor even closed, in
+# the child (https://sqlite.org/howtocorrupt.html#fork). Before a fork the
+# parent closes its idle connections; the child starts an empty pool with a
+# fresh lock, and parks any inherited connection here, unused and unclosed.
+_BACKENDS: weakref.WeakSet[SqliteBackend] = weakref.WeakSet()
+_INHERITED: List[sqlite3.Connection] = []
+
+
+def _before_fork() -> None:
+    for backend in list(_BACKENDS):
+        backend._close_idle()
+
+
+def _after_fork_in_child() -> None:
+    for backend in list(_BACKENDS):
+        backend._lock = threading.Lock()
+        _INHERITED.extend(backend._idle)
+        backend._idle = []
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
+class _Connection(sqlite3.Connection):
+    pid: int
+
+
+# ---------------------------------------------------------------- the backend
+
+
+class SqliteBackend:
+    """Snapshots in a SQLite file, shared by every thread and process that
+    opens the same path.
+
+    ``path`` is created (with its schema) if missing or empty. A file that is
+    not a SQLite database, belongs to another application, or was written by
+    a newer redshift-intercept raises :class:`BackendError` and is left
+    untouched. ``timeout`` bounds, in seconds, how long a call waits for
+    another connection's write transaction; past it the call raises
+    :class:`BackendError`.
+
+    Thread-safe and fork-safe. ``close()`` (or ``with SqliteBackend(...)``)
+    releases the connections; the file stays.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], *, timeout: float = 30.0) -> None:
+        name = os.fspath(path)
+        if not isinstance(name, str):
+            raise TypeError(f"path must be a str or os.PathLike of str, got {name!r}")
+        if name in ("", ":memory:") or name.startswith("file:"):
+            raise ValueError(f"SqliteBackend needs a file path, got {name!r}; "
+                             "for snapshots in this process only, use MemoryBackend()")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        self.path: str = os.path.abspath(name)
+        self.timeout: float = float(timeout)
+        self._lock = threading.Lock()
+        self._idle: List[_Connection] = []
+        self._closed = False
+        connection = self._connect(configure=False)
+        try:
+            self._prepare(connection)
+        except BaseException:
+            connection.close()
+            raise
+        self._idle.append(connection)
+        _BACKENDS.add(self)
+
+    def __repr__(self) -> str:
+        state = " (closed)" if self._closed else ""
+        return f"<SqliteBackend {self.path!r}{state}>"
+
+    def __enter__(self) -> SqliteBackend:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # e.g. at interpreter shutdown
+            self._close_idle()
+
+    def close(self) -> None:
+        """Close this object's connections. Later calls raise BackendError;
+        calls already running finish first. Closing twice is harmless."""
+        self._closed = True
+        self._close_idle()
+
+    # ------------------------------------------------------------ protocol
+
+    def insert(self, account_id: str, region: str, snapshot: Snapshot) -> bool:
+        """Store ``snapshot`` under its ``SnapshotIdentifier``; return False
+        (and store nothing) if that identifier is already taken."""
+        row = (account_id, region, snapshot["SnapshotIdentifier"], encode_record(snapshot))
+        with self._connection() as connection, self._errors("inserting a snapshot"):
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO snapshots (account_id, region, snapshot_id, record) "
+                "VALUES (?, ?, ?, ?)", row)
+            return cursor.rowcount == 1  # 0: the unique key turned it away
+
+    def get(self, account_id: str, region: str, snapshot_id: str) -> Optional[Snapshot]:
+        """The record, or None."""
+        with self._connection() as connection, self._errors("reading a snapshot"):
+            rows = connection.execute(
+                "SELECT record FROM snapshots WHERE account_id = ? AND region = ? AND snapshot_id = ?",
+                (account_id, region, snapshot_id)).fetchall()
+        return decode_record(rows[0][0]) if rows else None
+
+    def list(self, account_id: Optional[str], region: str) -> List[Snapshot]:
+        """Every record of one account and region, in insertion order;
+        ``account_id=None``: of every account in the region (snapshots shared
+        across accounts are found this way)."""
+        with self._connection() as connection, self._errors("listing snapshots"):
+            if account_id is None:
+                rows = connection.execute(
+                    "SELECT record FROM snapshots WHERE region = ? ORDER BY seq", (region,)).fetchall()
+            else:
+                rows = connection.execute(
+                    "SELECT record FROM snapshots WHERE account_id = ? AND region = ? ORDER BY seq",
+                    (account_id, region)).fetchall()
+        return [decode_record(text) for (text,) in rows]
+
+    def update(self, account_id: str, region: str, snapshot_id: str,
+               change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
+        """Atomically: find the record (None if absent), store and return
+        ``change(record)`` in its place.
+
+        No other call may change or remove the record in between; if
+        ``change`` raises, the exception propagates and the record stays
+        exactly as it was. ``change`` returns a new dict; it never mutates
+        its argument, and never changes ``SnapshotIdentifier``.
+        """
+        with self._transaction("updating a snapshot") as connection:
+            found = self._find(connection, account_id, region, snapshot_id)
+            if found is None:
+                return None
+            seq, record = found
+            updated = change(record)
+            text = encode_record(updated)
+            with self._errors("updating a snapshot"):
+                connection.execute("UPDATE snapshots SET record = ? WHERE seq = ?", (text, seq))
+            return updated
+
+    def remove(self, account_id: str, region: str, snapshot_id: str,
+               check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
+        """Atomically: find the record (None if absent), call ``check(record)``
+        and, unless it raised, remove the record and return it.
+
+        No other call may change or remove the record between the check and
+        the removal; if ``check`` raises, the exception propagates and the
+        record stays exactly as it was.
+        """
+        with self._transaction("removing a snapshot") as connection:
+            found = self._find(connection, account_id, region, snapshot_id)
+            if found is None:
+                return None
+            seq, record = found
+            check(record)
+            with self._errors("removing a snapshot"):
+                connection.execute("DELETE FROM snapshots WHERE seq = ?", (seq,))
+            return record
+
+    # ------------------------------------------------------------ call journal
+
+    def append_call(self, call: Dict[str, Any]) -> None:
+        """Append one call record (a JSON-able dict; datetimes allowed) to the
+        journal every process using this file shares."""
+        text = encode_record(call)
+        with self._connection() as connection, self._errors("recording a call"):
+            connection.execute("INSERT INTO calls (call) VALUES (?)", (text,))
+
+    def read_calls(self) -> List[Dict[str, Any]]:
+        """Every journaled call, oldest first, from every process."""
+        with self._connection() as connection, self._errors("reading the call journal"):
+            rows = connection.execute("SELECT call FROM calls ORDER BY seq").fetchall()
+        return [decode_record(text) for (text,) in rows]
+
+    def count_calls(self) -> int:
+        with self._connection() as connection, self._errors("reading the call journal"):
+            return connection.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+    # ------------------------------------------------------------ internals
+
+    def _find(self, connection: sqlite3.Connection, account_id: str, region: str,
+              snapshot_id: str) -> Optional[tuple[int, Snapshot]]:
+        with self._errors("reading a snapshot"):
+            rows = connection.execute(
+                "SELECT seq, record FROM snapshots "
+                "WHERE account_id = ? AND region = ? AND snapshot_id = ?",
+                (account_id, region, snapshot_id)).fetchall()
+        return (rows[0][0], decode_record(rows[0][1])) if rows else None
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> BackendError:
+        if _is_busy(exc):
+            return BackendError(
+                f"SQLite database {self.path} stayed locked for more than {self.timeout:g} s "
+                f"while {doing}: another connection held a write transaction that long. "
+                "Pass a larger timeout (SqliteBackend(path, timeout=...)), run fewer "
+                "concurrent writers, or end the other program's transaction.")
+        return BackendError(f"SQLite database {self.path}: error while {doing}: {exc}")
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn sqlite3 errors into BackendError. Never wraps user callbacks."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._error(exc, doing) from exc
+
+    @staticmethod
+    def _configure(connection: sqlite3.Connection) -> None:
+        # WAL + NORMAL: no fsync per commit, and a crash still cannot corrupt the file.
+        connection.execute("PRAGMA synchronous = NORMAL")
+
+    def _connect(self, configure: bool = True) -> _Connection:
+        with self._errors("opening the database"):
+            # Pooled connections move between threads, one thread at a time.
+            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                                         check_same_thread=False, factory=_Connection)
+            if configure:  # reads the file: only once _prepare() has checked it
+                try:
+                    self._configure(connection)
+                except BaseException:
+                    connection.close()
+                    raise
+        connection.pid = os.getpid()
+        return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Check the file and create or migrate the schema; never write to a
+        file that is not ours."""
+        version = self._inspect(connection)
+        mode = self._enable_wal(connection)
+        if mode.lower() != "wal":
+            raise BackendError(f"SQLite database {self.path}: cannot enable WAL mode (got "
+                               f"{mode!r}); put the file on a local file system")
+        with self._errors("opening the database"):
+            self._configure(connection)
+        if version == SCHEMA_VERSION:
+            return
+        with self._errors("creating the schema"):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._inspect(connection)  # another process may have won the race
+                if version == 0:
+                    statements: tuple[str, ...] = _SCHEMA
+                else:
+                    statements = tuple(sql for step in range(version, SCHEMA_VERSION)
+                                       for sql in _MIGRATIONS[step])
+                for sql in statements:
+                    connection.execute(sql)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+
+    def _enable_wal(self, connection: sqlite3.Connection) -> str:
+        """Switch to WAL; the resulting journal mode. The switch needs an
+        exclusive lock and, while other connections open the same new file,
+        can fail at once without SQLite's busy wait: retry until the timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.Error as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise self._error(exc, "enabling WAL mode") from exc
+            time.sleep(0.002)
+
+    def _inspect(self, connection: sqlite3.Connection) -> int:
+        """The file's schema version, 0 for an empty database; BackendError
+        for anything we must not touch."""
+        own_transaction = not connection.in_transaction  # one snapshot for all three reads
+        try:
+            if own_transaction:
+                connection.execute("BEGIN")
+            try:
+                application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                tables = {name for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite!_%' ESCAPE '!'")}
+            finally:
+                if own_transaction and connection.in_transaction:
+                    connection.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise self._error(exc, "opening the database") from exc
+            raise BackendError(
+                f"{self.path} is not a SQLite database, or it is corrupt ({exc}). It was left "
+                "untouched: give SqliteBackend a new file, or delete this one.") from exc
+        if application_id == 0 and version == 0 and not tables:
+            return 0
+        if application_id != APPLICATION_ID:
+            listed = ", ".join(sorted(tables)) or "none"
+            raise BackendError(
+                f"{self.path} is a SQLite database that redshift-intercept did not create "
+                f"(application_id {application_id}, user_version {version}, tables: {listed}). "
+                "It was left untouched: give SqliteBackend a file of its own.")
+        if version > SCHEMA_VERSION:
+            raise BackendError(
+                f"{self.path} was written by a newer redshift-intercept (schema version {version}; "
+                f"this one reads version {SCHEMA_VERSION}). It was left untouched: upgrade "
+                "redshift-intercept, or use another file.")
+        if version < SCHEMA_VERSION and any(step not in _MIGRATIONS
+                                            for step in range(version, SCHEMA_VERSION)):
+            raise BackendError(
+                f"{self.path} has redshift-intercept schema version {version}, which this version "
+                f"cannot migrate to {SCHEMA_VERSION}. It was left untouched: use another file.")
+        if version == SCHEMA_VERSION and tables != _TABLES:
+            raise BackendError(
+                f"{self.path} has unexpected tables ({', '.join(sorted(tables))}) for "
+                f"redshift-intercept schema version {version}. It was left untouched: "
+                "use another file.")
+        return version
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[_Connection]:
+        """A connection of this process for the duration of one call."""
+        if self._closed:
+            raise BackendError(f"SqliteBackend {self.path} is closed; open a new "
+                               "SqliteBackend to use the file again")
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
+        if connection is None:
+            connection = self._connect()
+        try:
+            yield connection
+        finally:
+            self._release(connection)
+
+    def _release(self, connection: _Connection) -> None:
+        if connection.pid != os.getpid():  # checked out before a fork: never touch it
+            _INHERITED.append(connection)
+        elif self._closed or connection.in_transaction:
+            connection.close()  # closing rolls back whatever a failure left open
+        else:
+            with self._lock:
+                self._idle.append(connection)
+            if self._closed:  # close() ran meanwhile
+                self._close_idle()
+
+    def _close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            if connection.pid == os.getpid():
+                connection.close()
+            else:
+                _INHERITED.append(connection)
+
+    @contextlib.contextmanager
+    def _transaction(self, doing: str) -> Iterator[_Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; ``ROLLBACK`` and re-raise on any
+        exception, user callbacks' included."""
+        with self._connection() as connection:
+            with self._errors(doing):
+                connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # else _release closes it
+                    connection.execute("ROLLBACK")
+                raise
+            with self._errors(doing):
+                connection.execute("COMMIT")

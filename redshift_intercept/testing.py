@@ -1,0 +1,426 @@
+"""The snapshot-backend conformance suite: what every ``SnapshotBackend`` must do.
+
+Run it against a backend by subclassing and providing ``make_backend``::
+
+    from redshift_intercept.testing import BackendConformance
+
+    class TestMyBackend(BackendConformance):
+        def make_backend(self, tmp_path):
+            return MyBackend(tmp_path / "snapshots")
+
+Each test gets a fresh, empty backend; if it has a ``close()`` method, it is
+called after the test. The suite covers every protocol method and its edge
+cases, concurrency from threads, and the Redshift rules end to end through
+real boto3 clients, so the same rules hold on every backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterator, List
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from redshift_intercept import CallJournal, SnapshotBackend, intercept
+from redshift_intercept._records import new_snapshot
+
+ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "210987654321"
+REGION = "us-east-1"
+OTHER_REGION = "eu-west-1"
+UTC = dt.timezone.utc
+TRICKY = "a&b <c> \"d\" 'e' é ü 雪 🎉 \r\n\ttrail ]]> &amp; \\ \u2028"
+
+
+def make_client(region: str = "us-east-1"):
+    """A Redshift client that can only reach a closed port on this machine:
+    anything our interception missed fails instead of reaching AWS."""
+    return boto3.Session().client(
+        "redshift", region_name=region, endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2))
+
+
+def record(snapshot_id: str, **fields: Any) -> dict:
+    """A complete, validated record, as ``add_snapshot`` stores it."""
+    return new_snapshot(ACCOUNT, REGION, {"SnapshotIdentifier": snapshot_id, **fields})
+
+
+def ids(records: List[dict]) -> List[str]:
+    return [r["SnapshotIdentifier"] for r in records]
+
+
+def assert_identical(got: Any, expected: Any, where: str = "record") -> None:
+    """Equal, and of the same types all the way down (1.0 is not 1, and a
+    datetime must stay aware with the same UTC offset)."""
+    assert type(got) is type(expected), f"{where}: {type(got).__name__} != {type(expected).__name__}"
+    if isinstance(expected, dict):
+        assert list(got) == list(expected), f"{where}: keys differ"
+        for key in expected:
+            assert_identical(got[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert len(got) == len(expected), f"{where}: lengths differ"
+        for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+            assert_identical(a, b, f"{where}[{i}]")
+    elif isinstance(expected, dt.datetime):
+        assert got == expected and got.utcoffset() == expected.utcoffset(), where
+    else:
+        assert got == expected, where
+
+
+class Boom(Exception):
+    """Raised by callbacks in these tests."""
+
+
+def raiser(error: BaseException) -> Callable[[dict], Any]:
+    def callback(record: dict) -> Any:
+        raise error
+    return callback
+
+
+def no_check(record: dict) -> None:
+    pass
+
+
+class BackendConformance:
+    """Subclass as ``Test...`` and implement :meth:`make_backend`."""
+
+    def make_backend(self, tmp_path) -> SnapshotBackend:
+        """A new, empty backend; ``tmp_path`` is this test's own directory."""
+        raise NotImplementedError("BackendConformance subclasses implement make_backend(tmp_path)")
+
+    @pytest.fixture
+    def backend(self, tmp_path) -> Iterator[SnapshotBackend]:
+        backend = self.make_backend(tmp_path)
+        yield backend
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
+
+    # ------------------------------------------------------------ insert / get / list
+
+    def test_implements_the_protocol(self, backend):
+        assert isinstance(backend, SnapshotBackend)
+        assert backend.list(ACCOUNT, REGION) == []
+
+    def test_insert_then_get(self, backend):
+        stored = record("a")
+        assert backend.insert(ACCOUNT, REGION, stored) is True
+        assert_identical(backend.get(ACCOUNT, REGION, "a"), stored)
+
+    def test_duplicate_insert_returns_false_and_changes_nothing(self, backend):
+        first = record("a", ClusterIdentifier="first")
+        backend.insert(ACCOUNT, REGION, first)
+
+        assert backend.insert(ACCOUNT, REGION, record("a", ClusterIdentifier="second")) is False
+
+        assert_identical(backend.list(ACCOUNT, REGION), [first])
+
+    def test_get_missing_is_none(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a"))
+        assert backend.get(ACCOUNT, REGION, "b") is None
+        assert backend.get(ACCOUNT, OTHER_REGION, "a") is None
+        assert backend.get(OTHER_ACCOUNT, REGION, "a") is None
+
+    def test_list_keeps_insertion_order(self, backend):
+        for snapshot_id in ["c", "a", "b"]:
+            backend.insert(ACCOUNT, REGION, record(snapshot_id))
+        assert ids(backend.list(ACCOUNT, REGION)) == ["c", "a", "b"]
+
+        backend.remove(ACCOUNT, REGION, "a", no_check)
+        backend.insert(ACCOUNT, REGION, record("a"))
+        backend.update(ACCOUNT, REGION, "c", lambda r: {**r, "Status": "failed"})
+
+        assert ids(backend.list(ACCOUNT, REGION)) == ["c", "b", "a"]  # update keeps the place
+
+    def test_accounts_and_regions_are_isolated(self, backend):
+        scopes = [(ACCOUNT, REGION), (ACCOUNT, OTHER_REGION), (OTHER_ACCOUNT, REGION)]
+        for n, (account, region) in enumerate(scopes):
+            assert backend.insert(account, region, record("same", NumberOfNodes=n + 1)) is True
+        backend.insert(ACCOUNT, OTHER_REGION, record("west-only", NumberOfNodes=7))
+
+        assert [r["NumberOfNodes"] for r in backend.list(ACCOUNT, REGION)] == [1]
+        assert ids(backend.list(ACCOUNT, OTHER_REGION)) == ["same", "west-only"]
+        assert backend.list(OTHER_ACCOUNT, OTHER_REGION) == []
+
+        backend.update(ACCOUNT, REGION, "same", lambda r: {**r, "NumberOfNodes": 9})
+        assert backend.remove(OTHER_ACCOUNT, REGION, "same", no_check) is not None
+
+        assert [r["NumberOfNodes"] for r in backend.list(ACCOUNT, REGION)] == [9]
+        assert [r["NumberOfNodes"] for r in backend.list(ACCOUNT, OTHER_REGION)] == [2, 7]
+        assert backend.list(OTHER_ACCOUNT, REGION) == []
+
+    def test_list_of_every_account_in_a_region(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a"))
+        backend.insert(OTHER_ACCOUNT, REGION, record("b"))
+        backend.insert(OTHER_ACCOUNT, REGION, record("a", ClusterIdentifier="theirs"))
+        backend.insert(ACCOUNT, OTHER_REGION, record("elsewhere"))
+
+        listed = backend.list(None, REGION)
+
+        assert sorted((r["SnapshotIdentifier"], r["ClusterIdentifier"]) for r in listed) == [
+            ("a", "examplecluster"), ("a", "theirs"), ("b", "examplecluster")]
+        assert ids(backend.list(None, OTHER_REGION)) == ["elsewhere"]
+        assert backend.list(None, "ap-south-1") == []
+
+    # ------------------------------------------------------------ round trip
+
+    def test_records_round_trip_exactly(self, backend):
+        stored = record(
+            "typed",
+            SnapshotCreateTime=dt.datetime(2024, 5, 1, 12, 34, 56, 789000, tzinfo=UTC),
+            ClusterCreateTime=dt.datetime(2020, 1, 1, tzinfo=UTC),
+            TotalBackupSizeInMegaBytes=10.0,
+            ActualIncrementalBackupSizeInMegaBytes=0.1,
+            NumberOfNodes=4,
+            ElapsedTimeInSeconds=2**40,
+            Encrypted=True,
+            Tags={TRICKY: TRICKY, "empty": "", "<x/>": "&lt;"},
+            AccountsWithRestoreAccess=["111122223333", "amazon-redshift-support"],
+            RestorableNodeTypes=["ra3.xlplus", "ra3.4xlarge"],
+            MasterUsername="o'brien&co",
+        )
+        assert isinstance(stored["TotalBackupSizeInMegaBytes"], float)
+        backend.insert(ACCOUNT, REGION, stored)
+
+        assert_identical(backend.get(ACCOUNT, REGION, "typed"), stored)
+        assert_identical(backend.list(ACCOUNT, REGION), [stored])
+        assert_identical(backend.remove(ACCOUNT, REGION, "typed", no_check), stored)
+
+    def test_every_field_type_round_trips_through_update(self, backend):
+        backend.insert(ACCOUNT, REGION, record("u"))
+        changed = {
+            **record("u"),
+            "SnapshotCreateTime": dt.datetime(1999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+            "CurrentBackupRateInMegaBytesPerSecond": 2.0,
+            "EstimatedSecondsToCompletion": 0,
+            "EnhancedVpcRouting": True,
+            "Tags": [{"Key": "雪", "Value": TRICKY}],
+        }
+
+        assert_identical(backend.update(ACCOUNT, REGION, "u", lambda r: changed), changed)
+        assert_identical(backend.get(ACCOUNT, REGION, "u"), changed)
+
+    # ------------------------------------------------------------ update
+
+    def test_update_applies_the_change(self, backend):
+        original = record("a")
+        backend.insert(ACCOUNT, REGION, original)
+        seen = []
+
+        def change(current: dict) -> dict:
+            seen.append(current)
+            return {**current, "Status": "failed", "NumberOfNodes": 3}
+
+        updated = backend.update(ACCOUNT, REGION, "a", change)
+
+        assert_identical(seen, [original])
+        assert updated == {**original, "Status": "failed", "NumberOfNodes": 3}
+        assert_identical(backend.get(ACCOUNT, REGION, "a"), updated)
+
+    def test_update_of_a_missing_record_is_none_and_calls_nothing(self, backend):
+        backend.insert(ACCOUNT, OTHER_REGION, record("a"))
+        assert backend.update(ACCOUNT, REGION, "a", raiser(AssertionError("called"))) is None
+        assert backend.list(ACCOUNT, REGION) == []
+
+    def test_a_raising_change_propagates_and_leaves_the_record(self, backend):
+        original = record("a")
+        backend.insert(ACCOUNT, REGION, original)
+        error = Boom("no")
+
+        with pytest.raises(Boom) as excinfo:
+            backend.update(ACCOUNT, REGION, "a", raiser(error))
+
+        assert excinfo.value is error
+        assert_identical(backend.list(ACCOUNT, REGION), [original])
+        # Nothing stays locked: the next change goes through.
+        assert backend.update(ACCOUNT, REGION, "a", lambda r: {**r, "Port": 1})["Port"] == 1
+
+    # ------------------------------------------------------------ remove
+
+    def test_remove_checks_then_removes_and_returns_the_record(self, backend):
+        original = record("a")
+        backend.insert(ACCOUNT, REGION, original)
+        backend.insert(ACCOUNT, REGION, record("b"))
+        seen = []
+
+        removed = backend.remove(ACCOUNT, REGION, "a", seen.append)
+
+        assert_identical(seen, [original])
+        assert_identical(removed, original)
+        assert backend.get(ACCOUNT, REGION, "a") is None
+        assert ids(backend.list(ACCOUNT, REGION)) == ["b"]
+
+    def test_a_raising_check_propagates_and_keeps_the_record(self, backend):
+        original = record("a")
+        backend.insert(ACCOUNT, REGION, original)
+        error = Boom("refused")
+
+        with pytest.raises(Boom) as excinfo:
+            backend.remove(ACCOUNT, REGION, "a", raiser(error))
+
+        assert excinfo.value is error
+        assert_identical(backend.list(ACCOUNT, REGION), [original])
+        assert_identical(backend.remove(ACCOUNT, REGION, "a", no_check), original)
+
+    def test_remove_of_a_missing_record_is_none_and_checks_nothing(self, backend):
+        backend.insert(OTHER_ACCOUNT, REGION, record("a"))
+        assert backend.remove(ACCOUNT, REGION, "a", raiser(AssertionError("called"))) is None
+        assert backend.remove(ACCOUNT, REGION, "a", raiser(AssertionError("called"))) is None
+        assert ids(backend.list(OTHER_ACCOUNT, REGION)) == ["a"]
+
+    def test_removed_identifier_can_be_reused(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a", ClusterIdentifier="old"))
+        backend.remove(ACCOUNT, REGION, "a", no_check)
+
+        assert backend.insert(ACCOUNT, REGION, record("a", ClusterIdentifier="new")) is True
+        assert backend.get(ACCOUNT, REGION, "a")["ClusterIdentifier"] == "new"
+
+    # ------------------------------------------------------------ threads
+
+    def test_concurrent_removes_remove_each_record_exactly_once(self, backend):
+        wanted = [f"snap-{i}" for i in range(300)]
+        for snapshot_id in wanted:
+            backend.insert(ACCOUNT, REGION, record(snapshot_id))
+        checks = []
+        start = threading.Barrier(8)
+
+        def worker(_: int) -> List[str]:
+            start.wait()
+            return [snapshot_id for snapshot_id in wanted
+                    if backend.remove(ACCOUNT, REGION, snapshot_id, checks.append) is not None]
+
+        with ThreadPoolExecutor(8) as pool:
+            removed = [snapshot_id for got in pool.map(worker, range(8)) for snapshot_id in got]
+
+        assert sorted(removed) == sorted(wanted)
+        assert sorted(ids(checks)) == sorted(wanted)  # a check only for the removal that won
+        assert backend.list(ACCOUNT, REGION) == []
+
+    def test_concurrent_updates_lose_nothing(self, backend):
+        backend.insert(ACCOUNT, REGION, record("counter", ElapsedTimeInSeconds=0))
+        start = threading.Barrier(8)
+
+        def worker(_: int) -> None:
+            start.wait()
+            for _ in range(50):
+                backend.update(ACCOUNT, REGION, "counter",
+                               lambda r: {**r, "ElapsedTimeInSeconds": r["ElapsedTimeInSeconds"] + 1})
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(worker, range(8)))
+
+        assert backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"] == 400
+
+    # ------------------------------------------------------------ rules, end to end
+
+    @pytest.fixture
+    def rs(self, backend):
+        with intercept(backend=backend, account_id=ACCOUNT, region=REGION) as rs:
+            yield rs
+
+    @pytest.fixture
+    def client(self):
+        return make_client(REGION)
+
+    def test_rule_delete_returns_the_record_marked_deleted(self, rs, client, backend):
+        stored = rs.add_snapshot(SnapshotIdentifier="nightly", ClusterIdentifier="prod",
+                                 Tags={"team": TRICKY})
+
+        snapshot = client.delete_cluster_snapshot(SnapshotIdentifier="nightly")["Snapshot"]
+
+        assert snapshot == {**stored, "Status": "deleted"}
+        assert backend.get(ACCOUNT, REGION, "nightly") is None
+        assert rs.snapshots() == []
+
+    def test_rule_delete_twice_is_not_found(self, rs, client):
+        rs.add_snapshot(SnapshotIdentifier="once")
+        client.delete_cluster_snapshot(SnapshotIdentifier="once")
+
+        with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+            client.delete_cluster_snapshot(SnapshotIdentifier="once")
+        assert [c.error_code for c in rs.calls] == [None, "ClusterSnapshotNotFound"]
+
+    def test_rule_shared_snapshot_is_refused_and_unchanged(self, rs, client):
+        rs.add_snapshot(SnapshotIdentifier="shared", AccountsWithRestoreAccess=["111122223333"])
+        before = rs.snapshots()
+
+        with pytest.raises(client.exceptions.InvalidClusterSnapshotStateFault) as excinfo:
+            client.delete_cluster_snapshot(SnapshotIdentifier="shared")
+
+        assert "111122223333" in excinfo.value.response["Error"]["Message"]
+        assert_identical(rs.snapshots(), before)
+
+    def test_rule_automated_snapshot_is_refused(self, rs, client):
+        rs.add_snapshot(SnapshotIdentifier="rs:prod-2024-05-01-03-00-12", SnapshotType="automated")
+        before = rs.snapshots()
+
+        with pytest.raises(client.exceptions.InvalidClusterSnapshotStateFault) as excinfo:
+            client.delete_cluster_snapshot(SnapshotIdentifier="rs:prod-2024-05-01-03-00-12")
+
+        assert "only manual snapshots" in excinfo.value.response["Error"]["Message"]
+        assert_identical(rs.snapshots(), before)
+
+    def test_rule_cluster_mismatch_is_not_found(self, rs, client):
+        rs.add_snapshot(SnapshotIdentifier="s1", ClusterIdentifier="prod")
+        before = rs.snapshots()
+
+        with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+            client.delete_cluster_snapshot(SnapshotIdentifier="s1", SnapshotClusterIdentifier="staging")
+
+        assert_identical(rs.snapshots(), before)
+        client.delete_cluster_snapshot(SnapshotIdentifier="s1", SnapshotClusterIdentifier="prod")
+        assert rs.snapshots() == []
+
+    def test_rule_lifecycle_share_revoke_delete(self, rs, client):
+        rs.add_cluster(ClusterIdentifier="prod")
+        client.create_cluster_snapshot(SnapshotIdentifier="made", ClusterIdentifier="prod",
+                                       Tags=[{"Key": "k", "Value": TRICKY}])
+        described = client.describe_cluster_snapshots(SnapshotIdentifier="made")["Snapshots"][0]
+        assert described["Status"] == "available" and described["Tags"] == [{"Key": "k", "Value": TRICKY}]
+        client.authorize_snapshot_access(SnapshotIdentifier="made", AccountWithRestoreAccess=OTHER_ACCOUNT)
+        with pytest.raises(client.exceptions.InvalidClusterSnapshotStateFault):
+            client.delete_cluster_snapshot(SnapshotIdentifier="made")
+        client.revoke_snapshot_access(SnapshotIdentifier="made", AccountWithRestoreAccess=OTHER_ACCOUNT)
+        client.modify_cluster_snapshot(SnapshotIdentifier="made", ManualSnapshotRetentionPeriod=7)
+        assert rs.snapshots()[0]["ManualSnapshotRetentionPeriod"] == 7
+        assert client.delete_cluster_snapshot(SnapshotIdentifier="made")["Snapshot"]["Status"] == "deleted"
+        assert rs.snapshots() == []
+
+    def test_rule_batch_delete_and_paginated_describe(self, rs, client):
+        for i in range(45):
+            rs.add_snapshot(SnapshotIdentifier=f"s{i:02d}",
+                            SnapshotCreateTime=dt.datetime(2024, 1, 1 + i % 28, tzinfo=UTC))
+        pages = client.get_paginator("describe_cluster_snapshots").paginate(PaginationConfig={"PageSize": 20})
+        listed = [s["SnapshotIdentifier"] for page in pages for s in page["Snapshots"]]
+        assert sorted(listed) == [f"s{i:02d}" for i in range(45)] and len(set(listed)) == 45
+        response = client.batch_delete_cluster_snapshots(
+            Identifiers=[{"SnapshotIdentifier": f"s{i:02d}"} for i in range(40)] + [{"SnapshotIdentifier": "nope"}])
+        assert len(response["Resources"]) == 40 and response["Errors"][0]["FailureCode"] == "ClusterSnapshotNotFound"
+        assert sorted(ids(rs.snapshots())) == [f"s{i:02d}" for i in range(40, 45)]
+
+    # ------------------------------------------------------------ call journal (optional)
+
+    def test_call_journal_if_the_backend_keeps_one(self, backend, client):
+        if not isinstance(backend, CallJournal):
+            pytest.skip(f"{type(backend).__name__} keeps no call journal (optional)")
+        assert backend.read_calls() == []
+        when = dt.datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+        backend.append_call({"operation": "X", "params": {"When": when, "Text": TRICKY}})
+        assert backend.read_calls() == [{"operation": "X", "params": {"When": when, "Text": TRICKY}}]
+        with intercept(backend=backend, account_id=ACCOUNT, journal=True) as writer:
+            writer.add_snapshot(SnapshotIdentifier="j")
+            client.delete_cluster_snapshot(SnapshotIdentifier="j")
+            with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+                client.delete_cluster_snapshot(SnapshotIdentifier="j")
+        reader = intercept(backend=backend, account_id=ACCOUNT, journal=True)
+        journal = reader.journal()
+        assert [(c.operation, c.error_code) for c in journal[1:]] == [
+            ("DeleteClusterSnapshot", None), ("DeleteClusterSnapshot", "ClusterSnapshotNotFound")]
+        assert journal[1].params == {"SnapshotIdentifier": "j"}
+        assert journal[1].response["Snapshot"]["Status"] == "deleted"
+        assert journal[2].error["Error"]["Message"] == "Snapshot j not found."
