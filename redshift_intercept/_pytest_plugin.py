@@ -19,6 +19,15 @@ from ._intercept import RedshiftIntercept, intercept  # noqa: E402 (after the re
 MARKER = "redshift_intercept"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = ("default backend of the redshift_intercept fixture: 'memory' (default), 'sqlite://' "
+                 "(a fresh SQLite file per test) or 'sqlite:///path/to/file.db' (one file, shared)")
+    parser.getgroup("redshift-intercept").addoption(
+        "--redshift-intercept-backend", dest="redshift_intercept_backend", default=None,
+        metavar="BACKEND", help=help_text)
+    parser.addini("redshift_intercept_backend", help=help_text, default=None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -47,13 +56,28 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
 
     Options come from ``@pytest.mark.redshift_intercept(...)`` on the test,
     its class or its module; ``snapshots="seed.json"`` (a path relative to
-    the test file, or a dict) seeds it with ``load_snapshots``.
+    the test file, or a dict) seeds it with ``load_snapshots``. The default
+    backend comes from ``--redshift-intercept-backend`` or the
+    ``redshift_intercept_backend`` ini value.
     """
     options = _options(request.node)
     seed = options.pop("snapshots", None)
-    with intercept(**options) as rs:
-        if seed is not None:
-            if isinstance(seed, (str, os.PathLike)):
-                seed = request.path.parent / seed
-            rs.load_snapshots(seed)
-        yield rs
+    if "backend" not in options:
+        default = (request.config.getoption("redshift_intercept_backend")
+                   or request.config.getini("redshift_intercept_backend"))
+        if default in ("sqlite", "sqlite://"):
+            default = "sqlite:///" + str(request.getfixturevalue("tmp_path") / "redshift-intercept.db")
+        if default:
+            options["backend"] = default
+    owned = isinstance(options.get("backend"), str)
+    rs = intercept(**options)
+    try:
+        with rs:
+            if seed is not None:
+                if isinstance(seed, (str, os.PathLike)):
+                    seed = request.path.parent / seed
+                rs.load_snapshots(seed)
+            yield rs
+    finally:
+        if owned and hasattr(rs.backend, "close"):
+            rs.backend.close()

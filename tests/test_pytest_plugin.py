@@ -190,3 +190,60 @@ def test_plugin_can_be_disabled(suite):
     result = suite.runpytest("-p", "no:redshift_intercept")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'redshift_intercept' not found*"])
+
+
+BACKEND_PROBE = '''
+    from redshift_intercept import MemoryBackend, SqliteBackend
+
+    def test_one(redshift_intercept, client):
+        redshift_intercept.add_snapshot(SnapshotIdentifier="snap")
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+        print("BACKEND", type(redshift_intercept.backend).__name__, getattr(redshift_intercept.backend, "path", ""))
+
+    def test_two(redshift_intercept):
+        assert redshift_intercept.snapshots() == []
+'''
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_a_whole_suite_can_switch_to_sqlite(suite, how):
+    suite.makepyfile(BACKEND_PROBE)
+    if how == "ini":
+        suite.makeini("[pytest]\nredshift_intercept_backend = sqlite://\n")
+        result = suite.runpytest("-s")
+    else:
+        result = suite.runpytest("-s", "--redshift-intercept-backend=sqlite://")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*BACKEND SqliteBackend *redshift-intercept.db*"])
+
+
+def test_a_shared_sqlite_file_from_the_command_line(suite, tmp_path):
+    db = tmp_path / "shared.db"
+    suite.makepyfile('''
+        def test_seed(redshift_intercept):
+            redshift_intercept.add_snapshot(SnapshotIdentifier="kept")
+
+        def test_sees_it(redshift_intercept):
+            assert [s["SnapshotIdentifier"] for s in redshift_intercept.snapshots()] == ["kept"]
+    ''')
+    suite.runpytest("-p", "no:randomly", f"--redshift-intercept-backend=sqlite:///{db}").assert_outcomes(passed=2)
+    assert db.exists()
+
+
+def test_the_marker_backend_wins_over_the_option(suite):
+    suite.makepyfile('''
+        import pytest
+        from redshift_intercept import MemoryBackend
+
+        @pytest.mark.redshift_intercept(backend="memory")
+        def test_memory(redshift_intercept):
+            assert isinstance(redshift_intercept.backend, MemoryBackend)
+    ''')
+    suite.runpytest("--redshift-intercept-backend=sqlite://").assert_outcomes(passed=1)
+
+
+def test_a_bad_backend_option_names_the_problem(suite):
+    suite.makepyfile(BACKEND_PROBE)
+    result = suite.runpytest("--redshift-intercept-backend=postgres://x")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*ValueError: backend 'postgres://x' is not a backend short form*"])
