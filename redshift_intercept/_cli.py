@@ -37,9 +37,17 @@ SITECUSTOMIZE = '''\
 import os as _os
 
 if _os.environ.get("{env}"):
-    from redshift_intercept._cli import start_in_child as _start
+    try:
+        from redshift_intercept._cli import start_in_child as _start
 
-    _start()
+        _start()
+    except Exception as _error:  # fail closed: never run the program unintercepted
+        import sys as _sys
+
+        _sys.stderr.write(f"redshift-intercept: cannot intercept Redshift in this process "
+                          f"({{type(_error).__name__}}: {{_error}}); stopping it before it runs\\n")
+        _sys.stderr.flush()
+        _os._exit(70)
 '''
 
 
@@ -154,44 +162,61 @@ def _identifiers(params: Dict[str, Any]) -> str:
     return " ".join(shown)
 
 
+def _snapshot_of(params: Dict[str, Any]) -> Optional[str]:
+    if "SnapshotIdentifier" in params:
+        return params["SnapshotIdentifier"]
+    arn = params.get("SnapshotArn") or params.get("ResourceName") or ""
+    return arn.rpartition("/")[2] if ":snapshot:" in arn else None
+
+
 def build_report(calls: List[Dict[str, Any]], before: List[Dict[str, Any]],
                  after: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """Calls in order plus a summary of what changed."""
+    """Every call in order, then what changed: deleted, refused (with the
+    reason), created, left untouched, and the state changes."""
     key = lambda s: (s["OwnerAccount"], s["SnapshotIdentifier"])  # noqa: E731
     was, now = {key(s): s for s in before}, {key(s): s for s in after}
-    deleted = sorted(k[1] for k in was if k not in now)
-    created = sorted(k[1] for k in now if k not in was)
-    refused = []
+    summary: Dict[str, List[Any]] = {
+        "deleted": sorted(k[1] for k in was if k not in now),
+        "refused": [],
+        "created": sorted(k[1] for k in now if k not in was),
+        "untouched": [],
+        "access_revoked": [], "access_granted": [], "retention_modified": [], "tags_changed": [],
+    }
+    touched = set()
     for call in calls:
-        if call["operation"] in ("DeleteClusterSnapshot",) and call.get("error_code"):
-            refused.append({"SnapshotIdentifier": call["params"].get("SnapshotIdentifier"),
-                            "code": call["error_code"], "reason": call.get("error_message", "")})
-        for failure in (call.get("response") or {}).get("Errors", []) or []:
-            refused.append({"SnapshotIdentifier": failure.get("SnapshotIdentifier"),
-                            "code": failure.get("FailureCode"), "reason": failure.get("FailureReason", "")})
-        if call.get("error_code") == "UnhandledOperation":
-            refused.append({"SnapshotIdentifier": None, "code": "UnhandledOperation",
-                            "reason": f"{call['operation']} is not modelled; it was refused, not sent to AWS"})
-    revoked, granted, retention, tags = [], [], [], []
-    for k in sorted(set(was) & set(now)):
-        old, new = was[k], now[k]
-        old_accounts = {a.get("AccountId") or a.get("AccountAlias") for a in old.get("AccountsWithRestoreAccess", [])}
-        new_accounts = {a.get("AccountId") or a.get("AccountAlias") for a in new.get("AccountsWithRestoreAccess", [])}
-        revoked += [{"SnapshotIdentifier": k[1], "account": a} for a in sorted(old_accounts - new_accounts)]
-        granted += [{"SnapshotIdentifier": k[1], "account": a} for a in sorted(new_accounts - old_accounts)]
-        if old.get("ManualSnapshotRetentionPeriod") != new.get("ManualSnapshotRetentionPeriod"):
-            retention.append({"SnapshotIdentifier": k[1], "from": old.get("ManualSnapshotRetentionPeriod"),
-                              "to": new.get("ManualSnapshotRetentionPeriod")})
-        if old.get("Tags") != new.get("Tags"):
-            tags.append({"SnapshotIdentifier": k[1], "from": old.get("Tags"), "to": new.get("Tags")})
-    changed = {r["SnapshotIdentifier"] for r in revoked + granted + retention + tags}
-    untouched = sorted(k[1] for k in was if k in now and k[1] not in changed)
+        operation, params, failed = call["operation"], call["params"], call.get("error_code")
+        snapshot_id = _snapshot_of(params)
+        if failed == "UnhandledOperation":
+            summary["refused"].append({"SnapshotIdentifier": snapshot_id, "code": failed,
+                                       "reason": f"{operation} is not modelled: refused, not sent to AWS"})
+        elif failed and operation in ("DeleteClusterSnapshot", "AuthorizeSnapshotAccess", "RevokeSnapshotAccess",
+                                      "ModifyClusterSnapshot", "CreateClusterSnapshot", "CopyClusterSnapshot"):
+            summary["refused"].append({"SnapshotIdentifier": snapshot_id, "operation": operation,
+                                       "code": failed, "reason": call.get("error_message", "")})
+        for failure in (call.get("response") or {}).get("Errors") or []:
+            summary["refused"].append({"SnapshotIdentifier": failure.get("SnapshotIdentifier"),
+                                       "operation": operation, "code": failure.get("FailureCode"),
+                                       "reason": failure.get("FailureReason", "")})
+        if failed:
+            continue
+        account = params.get("AccountWithRestoreAccess")
+        if operation == "RevokeSnapshotAccess":
+            summary["access_revoked"].append({"SnapshotIdentifier": snapshot_id, "account": account})
+        elif operation == "AuthorizeSnapshotAccess":
+            summary["access_granted"].append({"SnapshotIdentifier": snapshot_id, "account": account})
+        elif operation == "ModifyClusterSnapshot" and "ManualSnapshotRetentionPeriod" in params:
+            summary["retention_modified"].append({"SnapshotIdentifier": snapshot_id,
+                                                  "to": params["ManualSnapshotRetentionPeriod"]})
+        elif operation in ("CreateTags", "DeleteTags") and snapshot_id:
+            summary["tags_changed"].append({"SnapshotIdentifier": snapshot_id, "operation": operation})
+        else:
+            continue
+        touched.add(snapshot_id)
+    summary["untouched"] = sorted(k[1] for k in was if k in now and k[1] not in touched)
     return {
         "calls": [{"operation": c["operation"], "identifiers": _identifiers(c["params"]),
                    "outcome": c.get("error_code") or "ok", "pid": c.get("pid")} for c in calls],
-        "summary": {"deleted": deleted, "refused": refused, "created": created, "untouched": untouched,
-                    "access_revoked": revoked, "access_granted": granted, "retention_modified": retention,
-                    "tags_changed": tags},
+        "summary": summary,
     }
 
 
@@ -214,9 +239,9 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
         if entries:
             lines.append(f"{title}: " + ", ".join(f"{e['SnapshotIdentifier']} ({e['account']})" for e in entries))
     for entry in summary["retention_modified"]:
-        lines.append(f"retention modified: {entry['SnapshotIdentifier']} {entry['from']} -> {entry['to']} days")
+        lines.append(f"retention modified: {entry['SnapshotIdentifier']} -> {entry['to']} days")
     for entry in summary["tags_changed"]:
-        lines.append(f"tags changed: {entry['SnapshotIdentifier']}")
+        lines.append(f"tags changed: {entry['SnapshotIdentifier']} ({entry['operation']})")
     lines.append(f"program exit code: {exit_code}")
     return "\n".join(lines) + "\n"
 
@@ -276,13 +301,25 @@ def _run(args: argparse.Namespace) -> int:
         else:
             text = _format_table(report, exit_code)
         sys.stdout.flush()
-        sys.stderr.write(text)
+        if args.report_file:
+            _write_atomically(args.report_file, text)
+        else:
+            sys.stderr.write(text)
         if exit_code < 0:
             sys.stderr.write(f"redshift-intercept: the program was killed by signal {-exit_code}\n")
             return 128 - exit_code
+        if exit_code != 0:
+            sys.stderr.write(f"redshift-intercept: the program exited with code {exit_code}\n")
         return exit_code
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    partial = f"{path}.partial-{os.getpid()}"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, path)
 
 
 def example_seed(now: Optional[_dt.datetime] = None) -> Dict[str, Any]:
@@ -327,6 +364,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--region", help="region of the seeded state (default AWS_DEFAULT_REGION or us-east-1)")
     run.add_argument("--account", default="123456789012", help="account id (default 123456789012)")
     run.add_argument("--report", choices=("table", "json"), default="table", help="report format (on stderr)")
+    run.add_argument("--report-file", metavar="FILE", help="write the report to FILE instead of stderr")
     run.add_argument("--out", metavar="FILE", help="write the final state as describe_cluster_snapshots JSON")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
     seed = commands.add_parser("seed", help="print a seed file")

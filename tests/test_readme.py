@@ -27,3 +27,11 @@ def test_readme_names_the_commands_ci_runs():
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -e '.[test]'" in text and "pip install --quiet -e '.[test]'" in ci
     assert "python -m pytest" in text and '"$py" -m pytest' in ci
+
+
+def test_first_command_is_the_command_line_on_the_shipped_example():
+    first_block = re.search(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S).group(1)
+    assert ("redshift-intercept run --snapshots examples/seed.json -- python examples/retention_cleanup.py"
+            in first_block)
+    assert (README.parent / "examples" / "seed.json").exists()
+    assert (README.parent / "examples" / "retention_cleanup.py").exists()

@@ -1,0 +1,237 @@
+"""The command line: run an unmodified program against the fake and report."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from redshift_intercept import SqliteBackend, intercept
+from redshift_intercept._cli import ENV_STATE, SITECUSTOMIZE, _Progress, example_seed
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run([sys.executable, "-m", "redshift_intercept", *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def program(tmp_path, code: str) -> str:
+    path = tmp_path / "program.py"
+    path.write_text(textwrap.dedent(code))
+    return str(path)
+
+
+@pytest.fixture
+def seed(tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"Snapshots": [
+        {"SnapshotIdentifier": "old", "ClusterIdentifier": "prod", "SnapshotCreateTime": "2020-01-01T00:00:00Z"},
+        {"SnapshotIdentifier": "shared", "ClusterIdentifier": "prod", "SnapshotCreateTime": "2020-01-01T00:00:00Z",
+         "AccountsWithRestoreAccess": [{"AccountId": "111122223333"}]},
+        {"SnapshotIdentifier": "new", "ClusterIdentifier": "prod"},
+    ]}))
+    return path
+
+
+def test_the_readme_command_on_the_shipped_example(tmp_path):
+    out = tmp_path / "state.json"
+    result = cli("run", "--snapshots", EXAMPLES / "seed.json", "--out", out, "--",
+                 sys.executable, EXAMPLES / "retention_cleanup.py", "--days", "30", "--poll-seconds", "0")
+    assert result.returncode == 0, result.stderr
+    assert "snapshot(s) older than 30 days" in result.stdout  # the program's own output, on stdout
+    assert "redshift-intercept report" not in result.stdout
+    assert "redshift-intercept report" in result.stderr
+    assert "deleted (" in result.stderr and "left untouched (" in result.stderr
+    assert "access revoked: prod-shared-with-bi (111122223333)" in result.stderr
+    remaining = {s["SnapshotIdentifier"] for s in json.loads(out.read_text())["Snapshots"]}
+    assert "prod-before-upgrade" in remaining  # tagged keep=true
+    assert "prod-shared-with-bi" not in remaining
+    assert {s for s in remaining if s.startswith("rs:")}  # automated snapshots stay
+
+
+def test_json_report_to_a_file(tmp_path, seed):
+    code = program(tmp_path, """
+        import boto3
+        client = boto3.client("redshift")
+        client.delete_cluster_snapshot(SnapshotIdentifier="old")
+        try:
+            client.delete_cluster_snapshot(SnapshotIdentifier="shared")
+        except client.exceptions.InvalidClusterSnapshotStateFault as error:
+            print("refused:", error.response["Error"]["Code"])
+        client.modify_cluster_snapshot(SnapshotIdentifier="new", ManualSnapshotRetentionPeriod=7)
+    """)
+    report_file = tmp_path / "report.json"
+    result = cli("run", "--snapshots", seed, "--report", "json", "--report-file", report_file,
+                 "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "refused: InvalidClusterSnapshotState\n"
+    assert result.stderr == ""
+    report = json.loads(report_file.read_text())
+    assert [(c["operation"], c["outcome"]) for c in report["calls"]] == [
+        ("DeleteClusterSnapshot", "ok"), ("DeleteClusterSnapshot", "InvalidClusterSnapshotState"),
+        ("ModifyClusterSnapshot", "ok")]
+    assert report["calls"][0]["identifiers"] == "SnapshotIdentifier=old"
+    summary = report["summary"]
+    assert summary["deleted"] == ["old"]
+    assert summary["refused"][0]["SnapshotIdentifier"] == "shared"
+    assert "other accounts still have access to it" in summary["refused"][0]["reason"]
+    assert summary["retention_modified"] == [{"SnapshotIdentifier": "new", "to": 7}]
+    assert summary["untouched"] == ["shared"]
+    assert report["exit_code"] == 0
+
+
+def test_exit_code_is_passed_through(tmp_path, seed):
+    code = program(tmp_path, "import sys; print('bye'); sys.exit(3)")
+    result = cli("run", "--snapshots", seed, "--", sys.executable, code)
+    assert result.returncode == 3
+    assert result.stdout == "bye\n"
+    assert result.stderr.endswith("program exit code: 3\nredshift-intercept: the program exited with code 3\n")
+
+
+def test_unmodelled_operations_are_refused_and_reported(tmp_path, seed):
+    code = program(tmp_path, """
+        import boto3
+        try:
+            boto3.client("redshift").delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+        except Exception as error:
+            print(type(error).__name__)
+    """)
+    result = cli("run", "--snapshots", seed, "--", sys.executable, code)
+    assert result.returncode == 0
+    assert result.stdout == "UnhandledOperationError\n"
+    assert "DeleteCluster is not modelled: refused, not sent to AWS" in result.stderr
+
+
+def test_child_processes_of_the_program_are_intercepted_too(tmp_path, seed):
+    code = program(tmp_path, """
+        import subprocess, sys
+        subprocess.run([sys.executable, "-c",
+                        "import boto3; boto3.client('redshift').delete_cluster_snapshot(SnapshotIdentifier='old')"],
+                       check=True)
+        import boto3
+        boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="new")
+    """)
+    result = cli("run", "--snapshots", seed, "--report", "json", "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stderr)
+    assert report["summary"]["deleted"] == ["new", "old"]
+    assert len({c["pid"] for c in report["calls"]}) == 2
+
+
+def test_clusters_file(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod", "NodeType": "dc2.large"}]}))
+    code = program(tmp_path, """
+        import boto3
+        client = boto3.client("redshift")
+        made = client.create_cluster_snapshot(SnapshotIdentifier="made", ClusterIdentifier="prod")
+        print(made["Snapshot"]["NodeType"])
+        print(client.describe_clusters()["Clusters"][0]["ClusterIdentifier"])
+    """)
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--region", "eu-west-1",
+                 "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "dc2.large\nprod\n"
+    assert "created (1): made" in result.stderr
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    (lambda p: p.write_text("{oops"), "snapshots file '{path}' is not valid JSON: "),
+    (lambda p: p.write_text('{"Snapshots": [{"SnapshotIdentifier": "a", "Colour": "red"}]}'),
+     "snapshots file '{path}': Snapshots[0] (a): add_snapshot() got an unknown field 'Colour'"),
+    (lambda p: None, "cannot read snapshots file '{path}': No such file or directory"),
+])
+def test_bad_seed_files_are_one_line_errors(tmp_path, setup, message):
+    path = tmp_path / "seed.json"
+    setup(path)
+    out = tmp_path / "state.json"
+    result = cli("run", "--snapshots", path, "--out", out, "--", sys.executable, "-c", "print('ran')")
+    assert result.returncode == 2
+    assert result.stdout == ""  # the program never ran
+    assert result.stderr.startswith("redshift-intercept: " + message.format(path=path))
+    assert result.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "--", "no-such-program-xyz"], "redshift-intercept: cannot run 'no-such-program-xyz': no such program\n"),
+    (["run"], "redshift-intercept: no program given: put it after --, e.g. "
+              "redshift-intercept run --snapshots seed.json -- python cleanup.py\n"),
+    (["run", "--region", "mars", "--", "true"], "redshift-intercept: --region must be an AWS region name"),
+    (["run", "--account", "12", "--", "true"], "redshift-intercept: --account must be 12 digits"),
+    (["seed"], "redshift-intercept: seed needs --example"),
+])
+def test_bad_command_lines(args, message):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_bad_clusters_file(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod", "Nodes": 2}]}))
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--", sys.executable, "-c", "pass")
+    assert result.returncode == 2
+    assert "Clusters[0]: add_cluster() got an unknown field 'Nodes'" in result.stderr
+
+
+def test_seed_example_is_a_loadable_realistic_state():
+    result = cli("seed", "--example")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    rs = intercept()
+    loaded = rs.load_snapshots(data)
+    kinds = {(r["SnapshotType"], bool(r.get("AccountsWithRestoreAccess"))) for r in loaded}
+    assert kinds == {("manual", False), ("manual", True), ("automated", False)}
+    assert example_seed()["Snapshots"][0].keys() == data["Snapshots"][0].keys()
+
+
+def test_progress_line_only_on_a_terminal(tmp_path, monkeypatch):
+    state = tmp_path / "state.db"
+    with SqliteBackend(state) as backend:
+        for i in range(3):
+            backend.append_call({"operation": "X", "n": i})
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with _Progress(str(state)):
+        import time
+        time.sleep(1.2)
+    assert "\rredshift-intercept: 3 Redshift call(s) answered" in terminal.getvalue()
+
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", plain)
+    with _Progress(str(state)):
+        time.sleep(0.6)
+    assert plain.getvalue() == ""
+
+
+def test_a_process_that_cannot_be_intercepted_is_stopped_before_it_runs(tmp_path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE.format(env=ENV_STATE))
+    broken = tmp_path / "not-a-database"
+    broken.write_text("plain text")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), ENV_STATE: str(broken),
+           "REDSHIFT_INTERCEPT_ACCOUNT": "123456789012", "REDSHIFT_INTERCEPT_REGION": "us-east-1"}
+    result = subprocess.run([sys.executable, "-c", "print('ran unintercepted')"], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 70
+    assert result.stdout == ""
+    assert "redshift-intercept: cannot intercept Redshift in this process (BackendError:" in result.stderr
+    assert broken.read_text() == "plain text"
