@@ -112,26 +112,28 @@ class MemoryBackend:
             return [record for (_, bucket_region), bucket in self._data.items()
                     if bucket_region == region for record in bucket.values()]
 
+    def _bucket(self, account_id: str, region: str, snapshot_id: str) -> dict:
+        """The bucket holding the record (empty if none); call under the lock."""
+        bucket = self._data.get((account_id, region))
+        return bucket if bucket is not None and snapshot_id in bucket else {}
+
     def update(self, account_id: str, region: str, snapshot_id: str,
                change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
         with self._lock:
-            bucket = self._data.get((account_id, region))
-            record = None if bucket is None else bucket.get(snapshot_id)
-            if record is None:
+            bucket = self._bucket(account_id, region, snapshot_id)
+            if not bucket:
                 return None
-            bucket[snapshot_id] = updated = change(record)
+            bucket[snapshot_id] = updated = change(bucket[snapshot_id])
             return updated
 
     def remove(self, account_id: str, region: str, snapshot_id: str,
                check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
         with self._lock:
-            bucket = self._data.get((account_id, region))
-            record = None if bucket is None else bucket.get(snapshot_id)
-            if record is None:
+            bucket = self._bucket(account_id, region, snapshot_id)
+            if not bucket:
                 return None
-            check(record)
-            del bucket[snapshot_id]
-            return record
+            check(bucket[snapshot_id])
+            return bucket.pop(snapshot_id)
 
     def append_call(self, call: Dict[str, Any]) -> None:
         self._calls.append(call)

@@ -224,6 +224,12 @@ def batch_delete_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict
 # ---------------------------------------------------------------- create / copy
 
 
+def _require_available(record: Snapshot, verb: str) -> None:
+    if record["Status"] != "available":
+        raise invalid_state(f"Cannot {verb} the snapshot {record['SnapshotIdentifier']} because it is in "
+                            f"the '{record['Status']}' state; it must be available.")
+
+
 def _check_new_identifier(snapshot_id: str) -> None:
     try:
         check_identifier(snapshot_id, "SnapshotIdentifier")
@@ -296,9 +302,7 @@ def copy_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any
     if source["SnapshotType"] != "automated":
         raise invalid_state(f"Cannot copy the snapshot {source_id}: only automated snapshots can "
                             "be copied to a manual snapshot.")
-    if source["Status"] != "available":
-        raise invalid_state(f"Cannot copy the snapshot {source_id} because it is in the "
-                            f"'{source['Status']}' state; it must be available.")
+    _require_available(source, "copy")
     _check_new_identifier(target_id)
     retention = _check_retention(params, -1)
     fields = {k: v for k, v in public(source).items()
@@ -338,9 +342,7 @@ def authorize_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str,
         if record["SnapshotType"] != "manual":
             raise invalid_state(f"Cannot share the snapshot {snapshot_id}: only manual snapshots "
                                 "can be shared.")
-        if record["Status"] != "available":
-            raise invalid_state(f"Cannot share the snapshot {snapshot_id} because it is in the "
-                                f"'{record['Status']}' state; it must be available.")
+        _require_available(record, "share")
         shared = record.get("AccountsWithRestoreAccess", [])
         if any(_same_account(entry, wanted) for entry in shared):
             raise ServiceError("AuthorizationAlreadyExists",
