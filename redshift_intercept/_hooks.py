@@ -40,15 +40,19 @@ _active: tuple[RedshiftIntercept, ...] = ()
 
 
 class Origin:
-    """Where a call comes from: the session whose handler fired, or the
-    attached client, and the response parser factory that client uses."""
+    """Where a call comes from: the session whose handler fired (``session``,
+    None for a handler put on one client), and the response parser factory
+    the calling client uses. One per installed handler."""
 
-    __slots__ = ("client", "parser_factory", "session")
+    __slots__ = ("_session", "parser_factory")
 
-    def __init__(self, session: Any, client: Any, parser_factory: Callable[[], Any]) -> None:
-        self.session = session
-        self.client = client
+    def __init__(self, session_ref: Optional[Callable[[], Any]], parser_factory: Callable[[], Any]) -> None:
+        self._session = session_ref
         self.parser_factory = parser_factory
+
+    @property
+    def session(self) -> Any:
+        return None if self._session is None else self._session()
 
 
 def push(interceptor: RedshiftIntercept) -> None:
@@ -91,8 +95,10 @@ def install_on_session(session: Any) -> None:
         return (live.get_component("response_parser_factory") if live is not None
                 else ResponseParserFactory())
 
+    origin = Origin(ref, parser_factory)
+
     def before_call(**kwargs: Any) -> Optional[tuple]:
-        return _dispatch(Origin(ref(), None, parser_factory), **kwargs)
+        return _dispatch(origin, **kwargs) if _active else None
 
     session.register("before-parameter-build.redshift", _stash, unique_id=_STASH_ID)
     session.register("before-call.redshift", before_call, unique_id=_SESSION_ID)
@@ -105,8 +111,10 @@ def install_on_client(client: Any) -> None:
     def parser_factory() -> Any:
         return ref()._endpoint._response_parser_factory
 
+    origin = Origin(None, parser_factory)
+
     def before_call(**kwargs: Any) -> Optional[tuple]:
-        return _dispatch(Origin(None, ref(), parser_factory), **kwargs)
+        return _dispatch(origin, **kwargs) if _active else None
 
     events = client.meta.events
     events.register_first("before-parameter-build.redshift", _stash, unique_id=_STASH_ID)

@@ -39,7 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
     """One Redshift call the interceptor answered."""
 

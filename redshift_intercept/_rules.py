@@ -104,9 +104,10 @@ def settled(scope: Scope, record: Snapshot) -> Snapshot:
     return done if done is not None else _settle(record)
 
 
-def view(scope: Scope, record: Snapshot) -> Snapshot:
-    """The record as the calling account sees it in a response."""
-    shown = public(record)
+def view(scope: Scope, record: Snapshot, **overrides: Any) -> Snapshot:
+    """The record as the calling account sees it in a response (one copy)."""
+    shown = {**record, **overrides}
+    shown.pop(PENDING, None)
     if "ManualSnapshotRetentionPeriod" in shown:
         shown["ManualSnapshotRemainingDays"] = remaining_days(shown, scope.now)
     if shown["OwnerAccount"] != scope.account_id:
@@ -194,7 +195,7 @@ def _delete_one(scope: Scope, snapshot_id: str, cluster_id: Optional[str]) -> Sn
 
 def delete_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     removed = _delete_one(scope, params["SnapshotIdentifier"], params.get("SnapshotClusterIdentifier"))
-    return {"Snapshot": {**view(scope, removed), "Status": "deleted"}}
+    return {"Snapshot": view(scope, removed, Status="deleted")}
 
 
 def batch_delete_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:

@@ -38,13 +38,21 @@ def escape_text(text: str) -> str:
     return text
 
 
+_TIMESTAMPS: dict[_dt.datetime, str] = {}
+
+
 def format_timestamp(value: _dt.datetime) -> str:
-    """ISO-8601 UTC with milliseconds, as Redshift sends: ``2024-05-01T12:34:56.789Z``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_UTC)
-    else:
-        value = value.astimezone(_UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """ISO-8601 UTC with milliseconds, as Redshift sends: ``2024-05-01T12:34:56.789Z``.
+
+    Cached: a snapshot's times are rendered on every call that returns it."""
+    text = _TIMESTAMPS.get(value)
+    if text is None:
+        utc = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+        text = utc.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
+        if len(_TIMESTAMPS) >= 65536:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[value] = text
+    return text
 
 
 def _scalar_renderer(shape: Shape) -> Callable[[Any], str]:
@@ -82,26 +90,7 @@ def renderer_for(shape: Shape) -> Renderer:
 def _compile_renderer(shape: Shape) -> Renderer:
     kind = shape.type_name
     if kind == "structure":
-        members = []
-        for name, member in shape.members.items():
-            tag = _element(member, name)
-            members.append((name, f"<{tag}>", f"</{tag}>", f"<{tag}/>", member.type_name,
-                            _child_renderer(member)))
-
-        def render_structure(value: dict, out: list) -> None:
-            get = value.get
-            for name, open_, close, empty, mkind, child in members:
-                v = get(name)
-                if v is None:
-                    continue
-                if mkind == "list" and not v:
-                    out.append(empty)
-                    continue
-                out.append(open_)
-                child(v, out)
-                out.append(close)
-
-        return render_structure
+        return _compile_structure(shape)
     if kind == "list":
         member = shape.member
         if shape.serialization.get("flattened"):
@@ -133,6 +122,37 @@ def _compile_renderer(shape: Shape) -> Renderer:
         return render_map
     scalar = _scalar_renderer(shape)
     return lambda v, out: out.append(scalar(v))
+
+
+def _compile_structure(shape: Shape) -> Renderer:
+    """Generate straight-line code for one structure shape: one ``get`` and
+    one ``append`` per member, element names and converters bound once."""
+    namespace: dict[str, Any] = {"esc": escape_text, "ts": format_timestamp, "str": str, "repr": repr}
+    lines = ["def render(value, out):", "    get = value.get", "    append = out.append"]
+    for index, (name, member) in enumerate(shape.members.items()):
+        tag = _element(member, name)
+        kind = member.type_name
+        lines.append(f"    v = get({name!r})")
+        lines.append("    if v is not None:")
+        if kind in ("structure", "list", "map"):
+            namespace[f"r{index}"] = renderer_for(member)
+            body = [f"append({'<' + tag + '>'!r})", f"r{index}(v, out)", f"append({'</' + tag + '>'!r})"]
+            if kind == "list":
+                lines.append("        if v:")
+                lines += [f"            {line}" for line in body]
+                lines.append(f"        else:\n            append({'<' + tag + '/>'!r})")
+            else:
+                lines += [f"        {line}" for line in body]
+        elif kind == "boolean":
+            lines.append(f"        append({f'<{tag}>true</{tag}>'!r} if v else {f'<{tag}>false</{tag}>'!r})")
+        else:
+            convert = {"string": "esc", "timestamp": "ts", "integer": "str", "long": "str",
+                       "double": "repr", "float": "repr"}.get(kind)
+            if convert is None:
+                raise NotImplementedError(f"redshift_intercept cannot render shape type {kind!r}")
+            lines.append(f"        append({'<' + tag + '>'!r} + {convert}(v) + {'</' + tag + '>'!r})")
+    exec(compile("\n".join(lines), f"<redshift_intercept renderer for {shape.name}>", "exec"), namespace)
+    return namespace["render"]
 
 
 def _child_renderer(shape: Shape) -> Renderer:

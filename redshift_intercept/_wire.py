@@ -9,7 +9,8 @@ would, so callers get botocore's types, metadata and exception classes.
 from __future__ import annotations
 
 import email.utils
-import uuid
+import random
+import time
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -86,7 +87,27 @@ def render_error(model: OperationModel, error: ServiceError, request_id: str) ->
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random UUID (version 4), as AWS request ids are. ``random`` rather
+    than ``uuid4()``: an id needs no cryptographic randomness, and this
+    avoids a system call per request. (``random`` is reseeded after fork.)"""
+    n = random.getrandbits(128)
+    n = (n & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The ``date`` header: RFC 7231 GMT, computed once per second."""
+    global _date_cache
+    now = int(time.time())
+    second, text = _date_cache
+    if second != now:
+        text = email.utils.formatdate(now, usegmt=True)
+        _date_cache = (now, text)
+    return text
 
 
 def respond(model: OperationModel, status: int, body: bytes, request_id: str,
@@ -96,7 +117,7 @@ def respond(model: OperationModel, status: int, body: bytes, request_id: str,
         "x-amzn-requestid": request_id,
         "content-type": "text/xml",
         "content-length": str(len(body)),
-        "date": email.utils.formatdate(usegmt=True),
+        "date": http_date(),
     }
     http = AWSResponse(url, status, headers, _Body(body))
     response_dict = {
