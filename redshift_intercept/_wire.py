@@ -11,10 +11,12 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+import weakref
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel, ServiceModel
+from botocore.parsers import ResponseParserFactory
 
 from ._errors import ServiceError
 from ._shapes import decoder_for, escape_text, renderer_for
@@ -110,6 +112,24 @@ def http_date() -> str:
     return text
 
 
+_PARSERS: weakref.WeakKeyDictionary[Any, tuple[dict, str, Any]] = weakref.WeakKeyDictionary()
+
+
+def parser_for(factory: Any, protocol: str) -> Any:
+    """``factory.create_parser(protocol)``, reused while the factory's
+    defaults (e.g. a custom timestamp parser) stay the same. botocore's
+    parsers keep no state between ``parse`` calls, so one serves every call
+    and thread; a factory of another class is asked every time."""
+    if type(factory) is not ResponseParserFactory:
+        return factory.create_parser(protocol)
+    cached = _PARSERS.get(factory)
+    defaults = factory._defaults
+    if cached is None or cached[1] != protocol or cached[0] != defaults:
+        cached = (dict(defaults), protocol, factory.create_parser(protocol))
+        _PARSERS[factory] = cached
+    return cached[2]
+
+
 def respond(model: OperationModel, status: int, body: bytes, request_id: str,
             parser_factory: Any, url: str) -> tuple[AWSResponse, dict]:
     """Build the HTTP response and parse it the way botocore's endpoint does."""
@@ -126,7 +146,7 @@ def respond(model: OperationModel, status: int, body: bytes, request_id: str,
         "context": {"operation_name": model.name},
         "body": body,
     }
-    parser = parser_factory.create_parser(model.metadata["protocol"])
+    parser = parser_for(parser_factory, model.metadata["protocol"])
     parsed = parser.parse(response_dict, model.output_shape)
     if status >= 300:
         # As botocore's Endpoint._add_modeled_error_fields does.

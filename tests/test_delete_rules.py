@@ -300,3 +300,15 @@ def test_concurrent_deletes_delete_each_snapshot_exactly_once(rs):
     assert rs.snapshots() == []
     assert rs.calls.call_count == 8 * len(ids)
     assert len(rs.calls.of("DeleteClusterSnapshot")) == 8 * len(ids)
+
+
+def test_parser_defaults_changed_after_the_first_call_are_honoured(rs):
+    session = botocore.session.get_session()
+    client = make_client(session=boto3.Session(botocore_session=session))
+    rs.add_snapshot(SnapshotIdentifier="a", SnapshotCreateTime="2024-05-01T12:34:56.789Z")
+    rs.add_snapshot(SnapshotIdentifier="b", SnapshotCreateTime="2024-05-01T12:34:56.789Z")
+    first = client.delete_cluster_snapshot(SnapshotIdentifier="a")["Snapshot"]["SnapshotCreateTime"]
+    assert isinstance(first, dt.datetime)
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str.upper)
+    second = client.delete_cluster_snapshot(SnapshotIdentifier="b")["Snapshot"]["SnapshotCreateTime"]
+    assert second == "2024-05-01T12:34:56.789Z"
