@@ -109,7 +109,8 @@ def install_on_client(client: Any) -> None:
     ref = weakref.ref(client)
 
     def parser_factory() -> Any:
-        return ref()._endpoint._response_parser_factory
+        live = ref()
+        return live._endpoint._response_parser_factory if live is not None else ResponseParserFactory()
 
     origin = Origin(None, parser_factory)
 

@@ -375,10 +375,10 @@ class RedshiftIntercept:
                                  f"(its status is {record['Status']!r})")
             return {**record, PENDING: {"at": self.clock.now(), "status": status}}
 
-        if self.backend.update(self.account_id, region, snapshot_id, settle) is None:
+        updated = self.backend.update(self.account_id, region, snapshot_id, settle)
+        if updated is None:
             raise KeyError(f"no snapshot {snapshot_id!r} in account {self.account_id}, region {region}")
-        record = self.backend.get(self.account_id, region, snapshot_id)
-        return public(settled(self._scope(region), record))
+        return public(settled(self._scope(region), updated))
 
     # ------------------------------------------------------------ faults
 

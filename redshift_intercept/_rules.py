@@ -152,6 +152,7 @@ def _identify(scope: Scope, params: Dict[str, Any]) -> tuple[str, Optional[str]]
         if owner != scope.account_id:
             raise snapshot_not_found(snapshot_id)
         cluster_id = cluster_id or arn_cluster
+    assert snapshot_id is not None
     return snapshot_id, cluster_id
 
 
