@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
@@ -418,14 +419,17 @@ def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
 # ---------------------------------------------------------------- describe
 
 
-def _marker_encode(key: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode()
+def _marker_encode(key: Iterable[Any]) -> str:
+    parts = [{"t": part.isoformat()} if isinstance(part, _dt.datetime) else part for part in key]
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
 
 
 def _marker_decode(marker: str) -> list:
     try:
         key = json.loads(base64.urlsafe_b64decode(marker.encode()))
-    except (ValueError, TypeError):
+        if isinstance(key, list):
+            key = [_dt.datetime.fromisoformat(part["t"]) if isinstance(part, dict) else part for part in key]
+    except (ValueError, TypeError, KeyError):
         key = None
     if not isinstance(key, list):
         raise invalid_value(f"Invalid Marker {marker!r}: pass the Marker of a previous response.")
@@ -435,13 +439,19 @@ def _marker_decode(marker: str) -> list:
 _SORT_ATTRIBUTES: Dict[str, Callable[[Snapshot], Any]] = {
     "SOURCE_TYPE": lambda r: r["SnapshotType"],
     "TOTAL_SIZE": lambda r: r.get("TotalBackupSizeInMegaBytes", 0.0),
-    "CREATE_TIME": lambda r: _iso(r["SnapshotCreateTime"]),
+    "CREATE_TIME": lambda r: r["SnapshotCreateTime"],
 }
 
+SortKey = Callable[[Snapshot], tuple]
 
-def _sort_key(entities: List[Dict[str, str]]) -> tuple[Callable[[Snapshot], list], List[bool]]:
+
+_default_key: SortKey = operator.itemgetter("SnapshotCreateTime", "OwnerAccount", "SnapshotIdentifier")
+
+
+def _sort_key(entities: List[Dict[str, str]]) -> tuple[SortKey, List[bool]]:
     """A total order: the requested attributes, then create time, owner and id,
-    so a marker (the last key returned) survives deletes between pages."""
+    so a marker (the last key returned) survives deletes between pages.
+    Also says which parts of the key sort descending."""
     fields = []
     for entity in entities:
         attribute = entity.get("Attribute")
@@ -452,20 +462,15 @@ def _sort_key(entities: List[Dict[str, str]]) -> tuple[Callable[[Snapshot], list
         if order not in ("ASC", "DESC"):
             raise invalid_value(f"Invalid SortOrder {order!r}: use ASC or DESC.")
         fields.append((_SORT_ATTRIBUTES[attribute], order == "DESC"))
+    descending = [flag for _, flag in fields] + [False, False, False]
+    if not fields:
+        return _default_key, descending
 
-    def key(record: Snapshot) -> list:
-        parts: list = []
-        for get, descending in fields:
-            value = get(record)
-            parts.append(_Descending(value) if descending else value)
-        parts += [_iso(record["SnapshotCreateTime"]), record["OwnerAccount"], record["SnapshotIdentifier"]]
-        return parts
+    def key(record: Snapshot) -> tuple:
+        parts = [_Descending(get(record)) if flag else get(record) for get, flag in fields]
+        return (*parts, *_default_key(record))
 
-    return key, [descending for _, descending in fields] + [False, False, False]
-
-
-def _iso(value: _dt.datetime) -> str:
-    return value.isoformat(timespec="milliseconds")
+    return key, descending
 
 
 class _Descending:
@@ -477,11 +482,17 @@ class _Descending:
     def __lt__(self, other: _Descending) -> bool:
         return other.value < self.value
 
+    def __gt__(self, other: _Descending) -> bool:
+        return other.value > self.value
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Descending) and other.value == self.value
 
+    def __hash__(self) -> int:
+        return hash(self.value)
 
-def _plain(key: list) -> list:
+
+def _plain(key: tuple) -> list:
     return [part.value if isinstance(part, _Descending) else part for part in key]
 
 
@@ -492,21 +503,31 @@ def _page_size(params: Dict[str, Any]) -> int:
     return size
 
 
-def _paginate(records: List[Snapshot], order: tuple[Callable[[Snapshot], list], List[bool]],
+def _paginate(records: List[Snapshot], order: tuple[SortKey, List[bool]],
               params: Dict[str, Any], size: int) -> tuple[List[Snapshot], Optional[str]]:
+    """The page after the marker, and the marker of the page after it."""
     key, descending = order
-    keyed = sorted(((key(r), r) for r in records), key=lambda pair: pair[0])
     marker = params.get("Marker")
     if marker:
         after = _marker_decode(marker)
         if len(after) != len(descending):
             raise invalid_value(f"Invalid Marker {marker!r}: it belongs to a request with other "
                                 "SortingEntities.")
-        bound = [_Descending(v) if flag else v for v, flag in zip(after, descending, strict=True)]
-        keyed = [(k, r) for k, r in keyed if bound < k]
-    page = keyed[:size]
-    next_marker = _marker_encode(_plain(page[-1][0])) if len(keyed) > size else None
-    return [r for _, r in page], next_marker
+        bound = tuple(_Descending(v) if flag else v for v, flag in zip(after, descending, strict=True))
+        try:
+            if key is _default_key:  # the paginator's case: compare the create time first, cheaply
+                when, rest = bound[0], bound[1:]
+                records = [r for r in records if (created := r["SnapshotCreateTime"]) > when or (
+                    created == when and (r["OwnerAccount"], r["SnapshotIdentifier"]) > rest)]
+            else:
+                records = [r for r in records if key(r) > bound]
+        except TypeError:
+            raise invalid_value(f"Invalid Marker {marker!r}: pass the Marker of a previous response.") from None
+    # sorted() beats heapq.nsmallest here: stores keep insertion order, which is
+    # mostly create-time order already, and timsort runs through that in one pass.
+    page = sorted(records, key=key)[:size + 1]
+    next_marker = _marker_encode(_plain(key(page[size - 1]))) if len(page) > size else None
+    return page[:size], next_marker
 
 
 def _visible(scope: Scope, params: Dict[str, Any]) -> List[Snapshot]:
@@ -528,6 +549,11 @@ def _visible(scope: Scope, params: Dict[str, Any]) -> List[Snapshot]:
         return []
     if owner == scope.account_id:
         return scope.backend.list(scope.account_id, scope.region)
+    me = scope.account_id
+    if owner is None and snapshot_id is None:  # a plain listing: ours, plus what others share with us
+        return scope.backend.list(me, scope.region) + [
+            r for r in scope.backend.list(None, scope.region)
+            if r["OwnerAccount"] != me and r["SnapshotType"] == "manual" and _shared_with(r, me)]
     candidates = scope.backend.list(None, scope.region)
     seen = []
     for record in candidates:
@@ -540,6 +566,30 @@ def _visible(scope: Scope, params: Dict[str, Any]) -> List[Snapshot]:
                 record["SnapshotType"] == "manual" and _shared_with(record, scope.account_id)):
             seen.append(record)
     return seen
+
+
+def _filters(scope: Scope, params: Dict[str, Any]) -> List[Callable[[Snapshot], bool]]:
+    """One test per filter the request gives; none for a plain listing."""
+    tests: List[Callable[[Snapshot], bool]] = []
+    cluster_id, snapshot_type = params.get("ClusterIdentifier"), params.get("SnapshotType")
+    start, end = params.get("StartTime"), params.get("EndTime")
+    tag_keys, tag_values = params.get("TagKeys"), params.get("TagValues")
+    if cluster_id is not None:
+        tests.append(lambda r: r["ClusterIdentifier"] == cluster_id)
+    if snapshot_type is not None:
+        tests.append(lambda r: r["SnapshotType"] == snapshot_type)
+    if start is not None:
+        tests.append(lambda r: r["SnapshotCreateTime"] >= start)
+    if end is not None:
+        tests.append(lambda r: r["SnapshotCreateTime"] <= end)
+    if tag_keys:
+        tests.append(lambda r: any(t["Key"] in tag_keys for t in r.get("Tags", ())))
+    if tag_values:
+        tests.append(lambda r: any(t.get("Value") in tag_values for t in r.get("Tags", ())))
+    if params.get("ClusterExists") is False:
+        existing = scope.clusters.identifiers(scope.account_id, scope.region)
+        tests.append(lambda r: r["ClusterIdentifier"] not in existing)
+    return tests
 
 
 def describe_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -560,27 +610,9 @@ def describe_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str
     records = _visible(scope, params)
     if named and not records:
         raise snapshot_not_found(params.get("SnapshotIdentifier") or named)
-    start, end = params.get("StartTime"), params.get("EndTime")
-    tag_keys, tag_values = params.get("TagKeys"), params.get("TagValues")
-    existing = scope.clusters.identifiers(scope.account_id, scope.region)
-    matched = []
-    for record in records:
-        record = settled(scope, record)
-        if cluster_id is not None and record["ClusterIdentifier"] != cluster_id:
-            continue
-        if snapshot_type is not None and record["SnapshotType"] != snapshot_type:
-            continue
-        created = record["SnapshotCreateTime"]
-        if (start is not None and created < start) or (end is not None and created > end):
-            continue
-        tags = record.get("Tags", ())
-        if tag_keys and not any(t["Key"] in tag_keys for t in tags):
-            continue
-        if tag_values and not any(t.get("Value") in tag_values for t in tags):
-            continue
-        if cluster_exists is False and record["ClusterIdentifier"] in existing:
-            continue
-        matched.append(record)
+    records = [settled(scope, r) if PENDING in r else r for r in records]
+    tests = _filters(scope, params)
+    matched = [r for r in records if all(test(r) for test in tests)] if tests else records
     page, marker = _paginate(matched, order, params, size)
     result: Dict[str, Any] = {"Snapshots": [view(scope, r) for r in page]}
     if marker is not None:
