@@ -150,6 +150,37 @@ def test_a_file_from_a_newer_version_is_refused_and_untouched(path):
     _refused(path, "newer", "99", "upgrade")
 
 
+def test_an_older_schema_with_a_migration_is_migrated(path, monkeypatch):
+    from redshift_intercept import _sqlite
+
+    with SqliteBackend(path) as backend:  # a version-1 file with data
+        backend.insert(ACCOUNT, REGION, record("kept"))
+    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_sqlite, "_TABLES", {*_sqlite._TABLES, "notes"})
+    monkeypatch.setattr(_sqlite, "_MIGRATIONS", {1: ("CREATE TABLE notes (text TEXT)", "PRAGMA user_version = 2")})
+
+    with SqliteBackend(path) as migrated:
+        assert ids(migrated.list(ACCOUNT, REGION)) == ["kept"]
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'notes'").fetchall() == [("notes",)]
+    connection.close()
+
+
+def test_an_older_schema_without_a_migration_is_refused_and_untouched(path, monkeypatch):
+    from redshift_intercept import _sqlite
+
+    with SqliteBackend(path) as backend:
+        backend.insert(ACCOUNT, REGION, record("kept"))
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = DELETE")  # fold the WAL into the file
+    connection.close()
+    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(_sqlite, "_MIGRATIONS", {})
+
+    _refused(path, "schema version 1", "cannot migrate to 3", "untouched")
+
+
 def test_an_empty_file_gets_the_schema(path):
     path.write_bytes(b"")
     with SqliteBackend(path) as backend:
