@@ -168,6 +168,8 @@ class RedshiftIntercept:
             raise TypeError(f"passthrough must be True or False, got {passthrough!r}")
         self.passthrough: bool = passthrough
         self.calls: CallList = CallList()
+        self.unhandled: CallList = CallList()
+        """Calls refused with ``UnhandledOperationError`` (fail closed), in order."""
         self.clock: Clock = Clock()
         """The fake service's time; ``rs.clock.advance(minutes=5)`` instead of sleeping."""
         self.creation_delay: Optional[float] = 0.0
@@ -448,12 +450,13 @@ class RedshiftIntercept:
         if rule is None and fault is None:
             if self.passthrough:
                 return None
+            caller_params = context.get(_hooks.PARAMS_KEY)
+            refused = Call(operation, dict(caller_params) if caller_params is not None else params,
+                           context["client_region"], self.account_id, None, "UnhandledOperation",
+                           {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}})
+            self.unhandled.append(refused)
             if self._journal is not None:
-                caller_params = context.get(_hooks.PARAMS_KEY)
-                self._journal.append_call(_journal_entry(Call(
-                    operation, dict(caller_params) if caller_params is not None else params,
-                    context["client_region"], self.account_id, None, "UnhandledOperation",
-                    {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}})))
+                self._journal.append_call(_journal_entry(refused))
             raise UnhandledOperationError(operation, tuple(OPERATIONS))
         attempts = 1
         while True:

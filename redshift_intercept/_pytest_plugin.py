@@ -34,8 +34,31 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**options): options for the {MARKER} fixture, passed to "
         "redshift_intercept.intercept() (backend, region, account_id, passthrough, target), "
         "plus snapshots='seed.json' to load a describe_cluster_snapshots JSON file "
-        "(relative to the test file)",
+        "(relative to the test file) and assert_all_handled=False to allow refused, unmodelled calls",
     )
+
+
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+
+
+def _unhandled_message(rs: RedshiftIntercept) -> str:
+    counts: Dict[str, int] = {}
+    for call in rs.unhandled:
+        counts[call.operation] = counts.get(call.operation, 0) + 1
+    listed = ", ".join(f"{name} (x{count})" for name, count in counts.items())
+    return (f"redshift_intercept: the test called Redshift operations that are not modelled, and they were "
+            f"refused with UnhandledOperationError: {listed}. The test did not fail on it, so the code under "
+            "test may have swallowed the error. If that is expected, clear redshift_intercept.unhandled in "
+            f"the test or mark it @pytest.mark.{MARKER}(assert_all_handled=False); to send such calls to "
+            f"AWS, use @pytest.mark.{MARKER}(passthrough=True).")
 
 
 def _options(node: pytest.Item) -> Dict[str, Any]:
@@ -58,10 +81,14 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
     its class or its module; ``snapshots="seed.json"`` (a path relative to
     the test file, or a dict) seeds it with ``load_snapshots``. The default
     backend comes from ``--redshift-intercept-backend`` or the
-    ``redshift_intercept_backend`` ini value.
+    ``redshift_intercept_backend`` ini value. A test that passed although
+    it made a Redshift call that was refused as unhandled fails at teardown
+    (the code under test may have swallowed the error), unless the marker
+    says ``assert_all_handled=False``.
     """
     options = _options(request.node)
     seed = options.pop("snapshots", None)
+    assert_all_handled = options.pop("assert_all_handled", True)
     if "backend" not in options:
         default = (request.config.getoption("redshift_intercept_backend")
                    or request.config.getini("redshift_intercept_backend"))
@@ -81,3 +108,6 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
     finally:
         if owned and hasattr(rs.backend, "close"):
             rs.backend.close()
+    report = request.node.stash.get(_CALL_REPORT, None)
+    if assert_all_handled and rs.unhandled and report is not None and report.passed:
+        pytest.fail(_unhandled_message(rs), pytrace=False)

@@ -178,8 +178,47 @@ def test_fail_closed_inside_the_fixture(suite):
         def test_unanswered(redshift_intercept, client):
             with pytest.raises(UnhandledOperationError, match="DeleteCluster "):
                 client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+            assert [c.operation for c in redshift_intercept.unhandled] == ["DeleteCluster"]
+            redshift_intercept.unhandled.clear()  # expected: do not fail at teardown
     ''')
     suite.runpytest().assert_outcomes(passed=1)
+
+
+SWALLOWING = '''
+    import pytest
+
+    def code_under_test(client):
+        try:
+            client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+            client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+        except Exception:
+            pass  # swallowed
+
+    def test_swallowed(redshift_intercept, client):
+        code_under_test(client)
+
+    @pytest.mark.redshift_intercept(assert_all_handled=False)
+    def test_allowed(redshift_intercept, client):
+        code_under_test(client)
+
+    def test_fails_on_its_own(redshift_intercept, client):
+        code_under_test(client)
+        assert False, "its own failure"
+'''
+
+
+def test_refused_calls_that_the_code_swallowed_fail_the_test_at_teardown(suite):
+    suite.makepyfile(SWALLOWING)
+    result = suite.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_swallowed*",
+        "*redshift_intercept: the test called Redshift operations that are not modelled, and they were refused "
+        "with UnhandledOperationError: DeleteCluster (x1). The test did not fail on it*",
+    ])
+    result.stdout.fnmatch_lines(["*AssertionError: its own failure*"])
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_fails_on_its_own*")
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_allowed*")
 
 
 def test_plugin_can_be_disabled(suite):
