@@ -337,15 +337,21 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
     stubber = Stubber(stubbed)
     stubber.activate()
 
-    def prepare_stubbed(n: int) -> List[str]:
-        for _ in range(n):
-            stubber.add_response("delete_cluster_snapshot", dict(response))
-        return ids.take(n)
+    def stub_preparer(stub: Stubber) -> Callable[[int], List[str]]:
+        def prepare(n: int) -> List[str]:
+            for _ in range(n):
+                stub.add_response("delete_cluster_snapshot", dict(response))
+            return ids.take(n)
+        return prepare
 
-    def run_stubbed(batch: List[str]) -> None:
-        delete = stubbed.delete_cluster_snapshot
-        for snapshot_id in batch:
-            delete(SnapshotIdentifier=snapshot_id)
+    def delete_runner(client: Any) -> Callable[[List[str]], None]:
+        def run(batch: List[str]) -> None:
+            delete = client.delete_cluster_snapshot
+            for snapshot_id in batch:
+                delete(SnapshotIdentifier=snapshot_id)
+        return run
+
+    prepare_stubbed, run_stubbed = stub_preparer(stubber), delete_runner(stubbed)
 
     # c. botocore's query parser on the XML our interceptor renders for that record.
     model = stubbed.meta.service_model.operation_model(OPERATION)
@@ -381,27 +387,14 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
 
     parsing = make_client(clean_session())
     parsing.meta.events.register(f"before-call.redshift.{OPERATION}", parse_only)
-
-    def run_parsing(batch: List[str]) -> None:
-        delete = parsing.delete_cluster_snapshot
-        for snapshot_id in batch:
-            delete(SnapshotIdentifier=snapshot_id)
+    run_parsing = delete_runner(parsing)
 
     # e. Stubber on a client that carries our handlers, no interceptor active:
     # what merely importing redshift_intercept costs a call it does not answer.
     inert = make_client()
     inert_stubber = Stubber(inert)
     inert_stubber.activate()
-
-    def prepare_inert(n: int) -> List[str]:
-        for _ in range(n):
-            inert_stubber.add_response("delete_cluster_snapshot", dict(response))
-        return ids.take(n)
-
-    def run_inert(batch: List[str]) -> None:
-        delete = inert.delete_cluster_snapshot
-        for snapshot_id in batch:
-            delete(SnapshotIdentifier=snapshot_id)
+    prepare_inert, run_inert = stub_preparer(inert_stubber), delete_runner(inert)
 
     # Same answer everywhere: intercepted == parse(XML) == Stubber's dict.
     with intercept() as check:

@@ -45,6 +45,21 @@ from redshift_intercept._rules import OPERATIONS
 from redshift_intercept._shapes import format_timestamp
 
 
+def _timed_deletes(delete, ids, rs) -> float:
+    """us per call of ``delete`` over ``ids``, GC off; stops ``rs`` and clears its calls after."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for snapshot_id in ids:
+            delete(SnapshotIdentifier=snapshot_id)
+        return (time.perf_counter_ns() - start) / len(ids) / 1000.0
+    finally:
+        gc.enable()
+        if rs.active:
+            rs.stop()
+        rs.calls.clear()
+
 def capture_call(client: Any, rs: Any, seeder: FastSeeder) -> Dict[str, Any]:
     """The arguments of one real before-call event, and what the call returned."""
     captured: Dict[str, Any] = {}
@@ -325,19 +340,10 @@ def in_situ(client: Any, rounds: int, loops: int) -> Tuple[Dict[str, float], Dic
                     timers.wrap(intercept_module, attribute, name)
                 timers.wrap(OPERATIONS, OPERATION, "rule (Scope excluded)")
                 timers.wrap(rs.calls, "append", "rs.calls.append")
-            gc.collect()
-            gc.disable()
             try:
-                start = time.perf_counter_ns()
-                for snapshot_id in ids:
-                    delete(SnapshotIdentifier=snapshot_id)
-                us = (time.perf_counter_ns() - start) / loops / 1000.0
+                us = _timed_deletes(delete, ids, rs)
             finally:
-                gc.enable()
                 timers.restore()
-                if rs.active:
-                    rs.stop()
-                rs.calls.clear()
             if round_no:
                 samples[kind].append(us)
                 if kind.endswith("timers"):
@@ -430,18 +436,7 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
                 seeder.seed(ids)
                 rs.start()
             delete = clients[index].delete_cluster_snapshot
-            gc.collect()
-            gc.disable()
-            try:
-                start = time.perf_counter_ns()
-                for snapshot_id in ids:
-                    delete(SnapshotIdentifier=snapshot_id)
-                us = (time.perf_counter_ns() - start) / loops / 1000.0
-            finally:
-                gc.enable()
-                if rs.active:
-                    rs.stop()
-                rs.calls.clear()
+            us = _timed_deletes(delete, ids, rs)
             if round_no:
                 samples[index].append(us)
     return [(name, statistics.median(s)) for (name, _), s in zip(rungs, samples, strict=True)]

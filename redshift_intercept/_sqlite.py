@@ -210,9 +210,7 @@ class SqliteBackend:
         return decode_record(rows[0][0]) if rows else None
 
     def list(self, account_id: Optional[str], region: str) -> List[Snapshot]:
-        """Every record of one account and region, in insertion order;
-        ``account_id=None``: of every account in the region (snapshots shared
-        across accounts are found this way)."""
+        """``SnapshotBackend.list``, in insertion order."""
         with self._connection() as connection, self._errors("listing snapshots"):
             if account_id is None:
                 rows = connection.execute(
@@ -225,14 +223,7 @@ class SqliteBackend:
 
     def update(self, account_id: str, region: str, snapshot_id: str,
                change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
-        """Atomically: find the record (None if absent), store and return
-        ``change(record)`` in its place.
-
-        No other call may change or remove the record in between; if
-        ``change`` raises, the exception propagates and the record stays
-        exactly as it was. ``change`` returns a new dict; it never mutates
-        its argument, and never changes ``SnapshotIdentifier``.
-        """
+        """``SnapshotBackend.update``: ``change`` runs inside one BEGIN IMMEDIATE transaction."""
         with self._transaction("updating a snapshot") as connection:
             found = self._find(connection, account_id, region, snapshot_id)
             if found is None:
@@ -246,13 +237,7 @@ class SqliteBackend:
 
     def remove(self, account_id: str, region: str, snapshot_id: str,
                check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
-        """Atomically: find the record (None if absent), call ``check(record)``
-        and, unless it raised, remove the record and return it.
-
-        No other call may change or remove the record between the check and
-        the removal; if ``check`` raises, the exception propagates and the
-        record stays exactly as it was.
-        """
+        """``SnapshotBackend.remove``: ``check`` runs inside one BEGIN IMMEDIATE transaction."""
         with self._transaction("removing a snapshot") as connection:
             found = self._find(connection, account_id, region, snapshot_id)
             if found is None:
