@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)
 
     client = boto3.client("redshift", region_name=args.region)
+    # botocore creates client.exceptions lazily and not thread-safely; create it before the
+    # threads share the client, so every thread catches the same exception classes.
+    _ = client.exceptions
     candidates = expired_snapshots(client, args.days, args.keep_tag)
     log.info("%d snapshot(s) older than %d days", len(candidates), args.days)
     with ThreadPoolExecutor(args.workers) as pool:
