@@ -247,7 +247,7 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ._intercept import _json_default, intercept
+    from ._intercept import _json_default, intercept, write_atomically
     from ._records import check_account_id, check_region
     from ._sqlite import SqliteBackend
 
@@ -302,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
             text = _format_table(report, exit_code)
         sys.stdout.flush()
         if args.report_file:
-            _write_atomically(args.report_file, text)
+            write_atomically(args.report_file, text)
         else:
             sys.stderr.write(text)
         if exit_code < 0:
@@ -313,13 +313,6 @@ def _run(args: argparse.Namespace) -> int:
         return exit_code
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    partial = f"{path}.partial-{os.getpid()}"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, path)
 
 
 def example_seed(now: Optional[_dt.datetime] = None) -> Dict[str, Any]:

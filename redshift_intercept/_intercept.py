@@ -341,11 +341,7 @@ class RedshiftIntercept:
             if hasattr(target, "write"):
                 target.write(text)
             else:
-                path = os.fspath(target)
-                partial = f"{path}.partial-{os.getpid()}"
-                with open(partial, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(partial, path)
+                write_atomically(os.fspath(target), text)
         return json.loads(json.dumps(data, default=_json_default))
 
     def add_cluster(self, region: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
@@ -450,9 +446,8 @@ class RedshiftIntercept:
         if rule is None and fault is None:
             if self.passthrough:
                 return None
-            caller_params = context.get(_hooks.PARAMS_KEY)
-            refused = Call(operation, dict(caller_params) if caller_params is not None else params,
-                           context["client_region"], self.account_id, None, "UnhandledOperation",
+            refused = Call(operation, _caller_params(context, params), context["client_region"], self.account_id,
+                           None, "UnhandledOperation",
                            {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}})
             self.unhandled.append(refused)
             if self._journal is not None:
@@ -500,10 +495,9 @@ class RedshiftIntercept:
         http, parsed = respond(model, status, body, request_id, origin.parser_factory(),
                                request_dict.get("url", ""))
         failed = status >= 300
-        caller_params = context.get(_hooks.PARAMS_KEY)
         call = Call(
             operation=model.name,
-            params=dict(caller_params) if caller_params is not None else params,
+            params=_caller_params(context, params),
             region=region,
             account_id=self.account_id,
             response=None if failed else parsed,
@@ -528,6 +522,21 @@ class RedshiftIntercept:
                              response=e.get("response"),
                              error_code=e.get("error_code"), error=e.get("error"),
                              request_id=e.get("request_id", "")) for e in self._journal.read_calls())
+
+
+def _caller_params(context: dict, decoded: Dict[str, Any]) -> Dict[str, Any]:
+    """The API parameters as the caller passed them (kept by our
+    before-parameter-build handler), else those decoded from the request."""
+    caller = context.get(_hooks.PARAMS_KEY)
+    return dict(caller) if caller is not None else decoded
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    partial = f"{path}.partial-{os.getpid()}"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, path)
 
 
 def _journal_entry(call: Call) -> Dict[str, Any]:

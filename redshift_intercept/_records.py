@@ -12,7 +12,7 @@ import datetime as _dt
 import difflib
 import re
 import zlib
-from typing import Any, Mapping
+from typing import Any, Dict, Mapping
 
 from botocore.model import Shape
 from botocore.utils import parse_timestamp
@@ -153,10 +153,8 @@ def _coerce_conveniences(fields: dict) -> None:
     if isinstance(accounts, (list, tuple)):
         converted = []
         for entry in accounts:
-            if entry == SUPPORT_ACCOUNT:
-                entry = {"AccountAlias": SUPPORT_ACCOUNT}
-            elif isinstance(entry, str):
-                entry = {"AccountId": check_account_id(entry, "AccountsWithRestoreAccess entry")}
+            if isinstance(entry, str):
+                entry = account_entry(entry, "AccountsWithRestoreAccess entry")
             converted.append(entry)
         fields["AccountsWithRestoreAccess"] = converted
 
@@ -175,8 +173,20 @@ def public(record: Mapping[str, Any]) -> dict:
     return {k: v for k, v in record.items() if k != PENDING}
 
 
+def retention_ok(value: int) -> bool:
+    """-1 (keep forever) or 1..3653 days, as Redshift allows."""
+    return value == -1 or 1 <= value <= 3653
+
+
+def account_entry(account: str, argument: str) -> Dict[str, str]:
+    """An ``AccountsWithRestoreAccess`` entry for an account id or the support alias."""
+    if account == SUPPORT_ACCOUNT:
+        return {"AccountAlias": SUPPORT_ACCOUNT}
+    return {"AccountId": check_account_id(account, argument)}
+
+
 def check_retention(value: int) -> None:
-    if value != -1 and not 1 <= value <= 3653:
+    if not retention_ok(value):
         raise ValueError("ManualSnapshotRetentionPeriod must be -1 (keep forever) or 1..3653 "
                          f"days, got {value}")
 

@@ -22,10 +22,12 @@ from ._errors import ServiceError
 from ._records import (
     PENDING,
     SUPPORT_ACCOUNT,
+    account_entry,
     check_identifier,
     new_snapshot,
     public,
     remaining_days,
+    retention_ok,
     snapshot_fields_from_cluster,
     tag_problem,
 )
@@ -242,7 +244,7 @@ def _check_new_identifier(snapshot_id: str) -> None:
 
 def _check_retention(params: Dict[str, Any], default: int) -> int:
     retention = params.get("ManualSnapshotRetentionPeriod", default)
-    if retention != -1 and not 1 <= retention <= 3653:
+    if not retention_ok(retention):
         raise invalid_retention(retention)
     return retention
 
@@ -320,12 +322,28 @@ def copy_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any
 
 
 def _account_entry(account: str) -> Dict[str, str]:
-    if account == SUPPORT_ACCOUNT:
-        return {"AccountAlias": SUPPORT_ACCOUNT}
-    if not (len(account) == 12 and account.isdigit()):
+    try:
+        return account_entry(account, "AccountWithRestoreAccess")
+    except ValueError:
         raise invalid_value(f"Invalid account {account!r}: AccountWithRestoreAccess must be a "
-                            f"12-digit AWS account ID or {SUPPORT_ACCOUNT}.")
-    return {"AccountId": account}
+                            f"12-digit AWS account ID or {SUPPORT_ACCOUNT}.") from None
+
+
+def _change_own(scope: Scope, snapshot_id: str, cluster_id: Optional[str],
+                change: Callable[[Snapshot], Snapshot]) -> Dict[str, Any]:
+    """Apply ``change`` atomically to one of the caller's snapshots (checking
+    its cluster when given) and answer with the changed snapshot."""
+    _own(scope, snapshot_id, cluster_id)  # settles a due creation first
+
+    def checked(record: Snapshot) -> Snapshot:
+        if cluster_id is not None and record["ClusterIdentifier"] != cluster_id:
+            raise snapshot_not_found(snapshot_id)
+        return change(record)
+
+    updated = scope.backend.update(scope.account_id, scope.region, snapshot_id, checked)
+    if updated is None:
+        raise snapshot_not_found(snapshot_id)
+    return {"Snapshot": view(scope, updated)}
 
 
 def _same_account(entry: Dict[str, str], wanted: Dict[str, str]) -> bool:
@@ -337,11 +355,8 @@ def authorize_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str,
     snapshot_id, cluster_id = _identify(scope, params)
     account = params["AccountWithRestoreAccess"]
     wanted = _account_entry(account)
-    _own(scope, snapshot_id, cluster_id)
 
     def share(record: Snapshot) -> Snapshot:
-        if cluster_id is not None and record["ClusterIdentifier"] != cluster_id:
-            raise snapshot_not_found(snapshot_id)
         if record["SnapshotType"] != "manual":
             raise invalid_state(f"Cannot share the snapshot {snapshot_id}: only manual snapshots "
                                 "can be shared.")
@@ -357,20 +372,14 @@ def authorize_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str,
                                f"{MAX_SHARED_ACCOUNTS} accounts, the most allowed.")
         return {**record, "AccountsWithRestoreAccess": [*shared, wanted]}
 
-    updated = scope.backend.update(scope.account_id, scope.region, snapshot_id, share)
-    if updated is None:
-        raise snapshot_not_found(snapshot_id)
-    return {"Snapshot": view(scope, updated)}
+    return _change_own(scope, snapshot_id, cluster_id, share)
 
 
 def revoke_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     snapshot_id, cluster_id = _identify(scope, params)
     account = params["AccountWithRestoreAccess"]
-    _own(scope, snapshot_id, cluster_id)
 
     def unshare(record: Snapshot) -> Snapshot:
-        if cluster_id is not None and record["ClusterIdentifier"] != cluster_id:
-            raise snapshot_not_found(snapshot_id)
         shared = record.get("AccountsWithRestoreAccess", [])
         kept = [e for e in shared if account not in (e.get("AccountId"), e.get("AccountAlias"))]
         if len(kept) == len(shared):
@@ -382,15 +391,11 @@ def revoke_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str, An
             del changed["AccountsWithRestoreAccess"]
         return changed
 
-    updated = scope.backend.update(scope.account_id, scope.region, snapshot_id, unshare)
-    if updated is None:
-        raise snapshot_not_found(snapshot_id)
-    return {"Snapshot": view(scope, updated)}
+    return _change_own(scope, snapshot_id, cluster_id, unshare)
 
 
 def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     snapshot_id = params["SnapshotIdentifier"]
-    _own(scope, snapshot_id)
     retention = params.get("ManualSnapshotRetentionPeriod")
     force = params.get("Force", False)
 
@@ -400,7 +405,7 @@ def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
         if record["SnapshotType"] != "manual":
             raise invalid_state(f"Cannot modify the retention period of the snapshot {snapshot_id}: "
                                 "only manual snapshots have one.")
-        if retention != -1 and not 1 <= retention <= 3653:
+        if not retention_ok(retention):
             raise invalid_retention(retention)
         start = record.get("SnapshotRetentionStartTime") or record["SnapshotCreateTime"]
         if retention != -1 and not force and (scope.now - start).days >= retention:
@@ -410,10 +415,7 @@ def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
                 f"{snapshot_id}, which would be deleted at once. Use Force=True to apply it anyway.")
         return {**record, "ManualSnapshotRetentionPeriod": retention}
 
-    updated = scope.backend.update(scope.account_id, scope.region, snapshot_id, modify)
-    if updated is None:
-        raise snapshot_not_found(snapshot_id)
-    return {"Snapshot": view(scope, updated)}
+    return _change_own(scope, snapshot_id, None, modify)
 
 
 # ---------------------------------------------------------------- describe
