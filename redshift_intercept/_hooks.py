@@ -77,10 +77,9 @@ def _stash(params: dict, context: dict, **_: Any) -> None:
 
 def _dispatch(origin: Origin, model: Any, params: dict, request_signer: Any,
               context: dict, **_: Any) -> Optional[tuple]:
-    stack = _active
-    if not stack:
-        return None
-    for interceptor in reversed(stack):
+    """Ask the active interceptors, innermost first (the handlers only call
+    this while some are active)."""
+    for interceptor in reversed(_active):
         if interceptor._accepts(origin, request_signer):
             return interceptor._answer(model, params, context, origin, request_signer)
     return None
