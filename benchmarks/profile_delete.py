@@ -16,7 +16,6 @@ here; a step a future version renames prints as n/a.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import email.utils
 import gc
 import math
@@ -100,7 +99,6 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
     api_params = {"SnapshotIdentifier": "capture-0000001"}
     service_model = client.meta.service_model
     origin = cap["origin"]
-    parser_factory = origin.parser_factory()
     record = seeder.record("capture-0000001")
     result = {"Snapshot": {**record, "Status": "deleted"}}
     request_id = wire.new_request_id()
@@ -110,10 +108,8 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
     http = AWSResponse(CLOSED_ENDPOINT, 200, headers, None)
     response_dict = {"headers": http.headers, "status_code": 200, "body": body,
                      "context": {"operation_name": OPERATION}}
-    parser = parser_factory.create_parser("query")
+    parser = origin.parser_factory().create_parser("query")
     scope, params, rule = cap["scope"], cap["rule_params"], OPERATIONS[OPERATION]
-    scope_type = type(scope)
-    scope_args = tuple(getattr(scope, f.name) for f in dataclasses.fields(scope))
     insert = backend.insert
     insert(ACCOUNT, REGION, record)  # the captured call deleted it
 
@@ -133,9 +129,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
             rs.calls.clear()
 
     def respond_glue() -> dict:  # respond() without the parse
-        h = {"x-amzn-requestid": request_id, "content-type": "text/xml",
-             "content-length": str(len(body)), "date": wire.http_date()}
-        response = AWSResponse(CLOSED_ENDPOINT, 200, h, wire._Body(body))
+        response = wire.http_response(CLOSED_ENDPOINT, 200, request_id, body)
         return {"headers": response.headers, "status_code": 200,
                 "context": {"operation_name": OPERATION}, "body": body}
 
@@ -189,7 +183,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
          lambda: hooks._stash(params=api_params, context=stash_context)),
         ("decode_params", lambda: wire.decode_params(model, request_dict)),
         ("new_request_id (uuid4)", wire.new_request_id),
-        ("Scope(...) for the call", lambda: scope_type(*scope_args)),
+        ("Scope(...) for the call", lambda: rs._scope(REGION)),
         ("rule: check, backend.remove, copy", None),  # computed: rule_and_reinsert - reinsert_only
         ("render_success (XML)", lambda: wire.render_success(model, result, request_id)),
         ("  of which: 3 x format_timestamp",
@@ -197,11 +191,9 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
                   ("SnapshotCreateTime", "ClusterCreateTime", "SnapshotRetentionStartTime")]),
         ("http_date (Date header, formatted once a second)", wire.http_date),
         ("respond glue: headers, AWSResponse, response dict", respond_glue),
-        # What respond() does to get its parser: parser_for() reuses one per
-        # factory where the package has it, else a new parser per call.
-        ("parser_factory() + parser_for('query')", lambda: wire.parser_for(origin.parser_factory(), "query"))
-        if hasattr(wire, "parser_for") else
-        ("parser_factory() + create_parser('query')", lambda: origin.parser_factory().create_parser("query")),
+        # What _attempt does to get the parser respond() uses: the origin reuses
+        # one while the client's factory and its defaults stay the same.
+        ("origin.parser('query')", lambda: origin.parser("query")),
         ("Call record + rs.calls.append", call_record),
     ]
     botocore_steps: List[Tuple[str, Callable[[], Any]]] = [
@@ -367,14 +359,12 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
     seeder = FastSeeder(rs.backend)
     cap = capture_call(client, rs, seeder)
     model, origin = cap["model"], cap["origin"]
-    scope_type = type(cap["scope"])
-    scope_fields = [f.name for f in dataclasses.fields(cap["scope"])]
     rule = OPERATIONS[OPERATION]
     record = seeder.record("ladder-0000000")
     result = {"Snapshot": {**record, "Status": "deleted"}}
     request_id = wire.new_request_id()
     body = wire.render_success(model, result, request_id)
-    http, parsed = wire.respond(model, 200, body, request_id, origin.parser_factory(), CLOSED_ENDPOINT)
+    http, parsed = wire.respond(model, 200, body, request_id, origin.parser("query"), CLOSED_ENDPOINT)
     response_dict = {"headers": http.headers, "status_code": 200, "body": body,
                      "context": {"operation_name": OPERATION}}
     output_shape = model.output_shape
@@ -394,19 +384,18 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
     def rung3(**_: Any) -> Any:  # + fresh request id, headers, Date, AWSResponse: respond()
         rid = wire.new_request_id()
         return wire.respond(model, 200, wire.render_success(model, result, rid), rid,
-                            origin.parser_factory(), CLOSED_ENDPOINT)
+                            origin.parser("query"), CLOSED_ENDPOINT)
 
     backend = MemoryBackend()
-    # The captured call's Scope values, on this rung's own backend.
-    scope_args = [backend if name == "backend" else getattr(cap["scope"], name) for name in scope_fields]
+    # An interceptor of its own for this rung: the same scope, its own backend.
+    rung_rs = intercept(backend=backend)
 
     def rung4(model: Any, params: dict, context: dict, **_: Any) -> Any:  # + decode, Scope, rule
         decoded = wire.decode_params(model, params)
         rid = wire.new_request_id()
-        scope = scope_type(*scope_args)
-        answer = rule(scope, decoded)
+        answer = rule(rung_rs._scope(REGION), decoded)
         return wire.respond(model, 200, wire.render_success(model, answer, rid), rid,
-                            origin.parser_factory(), CLOSED_ENDPOINT)
+                            origin.parser("query"), CLOSED_ENDPOINT)
 
     rungs: List[Tuple[str, Any]] = [
         ("0 canned answer (botocore pipeline only)", rung0),

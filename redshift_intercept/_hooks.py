@@ -44,15 +44,32 @@ class Origin:
     None for a handler put on one client), and the response parser factory
     the calling client uses. One per installed handler."""
 
-    __slots__ = ("_session", "parser_factory")
+    __slots__ = ("_parser", "_session", "parser_factory")
 
     def __init__(self, session_ref: Optional[Callable[[], Any]], parser_factory: Callable[[], Any]) -> None:
         self._session = session_ref
         self.parser_factory = parser_factory
+        self._parser: Optional[tuple] = None
 
     @property
     def session(self) -> Any:
         return None if self._session is None else self._session()
+
+    def parser(self, protocol: str) -> Any:
+        """``parser_factory().create_parser(protocol)``, reused while the
+        factory and its defaults (e.g. a custom timestamp parser) stay the
+        same: botocore's parsers keep no state between ``parse`` calls, so one
+        serves every call and thread. A factory of another class is asked
+        every time."""
+        factory = self.parser_factory()
+        cached = self._parser
+        if (cached is not None and cached[0] is factory and cached[1] == protocol
+                and cached[2] == factory._defaults):
+            return cached[3]
+        parser = factory.create_parser(protocol)
+        if type(factory) is ResponseParserFactory:
+            self._parser = (factory, protocol, dict(factory._defaults), parser)
+        return parser
 
 
 def push(interceptor: RedshiftIntercept) -> None:

@@ -434,7 +434,7 @@ class RedshiftIntercept:
         return origin.session is self._target
 
     def _scope(self, region: str) -> Scope:
-        return Scope(self.backend, self.account_id, region, self.clock.now(), self.clusters,
+        return Scope(self.backend, self.account_id, region, self.clock, self.clusters,
                      self.creation_delay, self.creation_outcome)
 
     def _answer(self, model: Any, request_dict: dict, context: dict, origin: _hooks.Origin,
@@ -492,7 +492,7 @@ class RedshiftIntercept:
             status, body = render_error(model, error, request_id)
         else:
             status, body = 200, render_success(model, result, request_id)
-        http, parsed = respond(model, status, body, request_id, origin.parser_factory(),
+        http, parsed = respond(model, status, body, request_id, origin.parser(model.metadata["protocol"]),
                                request_dict.get("url", ""))
         failed = status >= 300
         call = Call(

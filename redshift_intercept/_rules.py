@@ -14,7 +14,6 @@ import base64
 import datetime as _dt
 import json
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from ._backend import Snapshot, SnapshotBackend
@@ -38,18 +37,31 @@ MAX_TAGS = 50
 MAX_BATCH_DELETE = 100
 
 
-@dataclass
 class Scope:
     """Whose resources a call sees (one account in one region) and the
-    interceptor-owned settings the rules need."""
+    interceptor-owned settings the rules need. ``now`` is read from the
+    interceptor's clock on first use and then fixed: one instant per call."""
 
-    backend: SnapshotBackend
-    account_id: str
-    region: str
-    now: _dt.datetime
-    clusters: Any  # _intercept.Clusters
-    creation_delay: Optional[float] = 0.0
-    creation_outcome: str = "available"
+    __slots__ = ("_clock", "_now", "account_id", "backend", "clusters", "creation_delay", "creation_outcome",
+                 "region")
+
+    def __init__(self, backend: SnapshotBackend, account_id: str, region: str, clock: Any, clusters: Any,
+                 creation_delay: Optional[float] = 0.0, creation_outcome: str = "available") -> None:
+        self.backend = backend
+        self.account_id = account_id
+        self.region = region
+        self._clock = clock  # anything with now() -> aware datetime (a Clock)
+        self._now: Optional[_dt.datetime] = None
+        self.clusters = clusters  # _intercept.Clusters
+        self.creation_delay = creation_delay
+        self.creation_outcome = creation_outcome
+
+    @property
+    def now(self) -> _dt.datetime:
+        now = self._now
+        if now is None:
+            now = self._now = self._clock.now()
+        return now
 
 
 # ---------------------------------------------------------------- errors
@@ -111,8 +123,9 @@ def view(scope: Scope, record: Snapshot, **overrides: Any) -> Snapshot:
     """The record as the calling account sees it in a response (one copy)."""
     shown = {**record, **overrides}
     shown.pop(PENDING, None)
-    if "ManualSnapshotRetentionPeriod" in shown:
-        shown["ManualSnapshotRemainingDays"] = remaining_days(shown, scope.now)
+    retention = shown.get("ManualSnapshotRetentionPeriod")
+    if retention is not None:
+        shown["ManualSnapshotRemainingDays"] = -1 if retention == -1 else remaining_days(shown, scope.now)
     if shown["OwnerAccount"] != scope.account_id:
         shown.pop("AccountsWithRestoreAccess", None)  # visible only to the owner
     return shown

@@ -11,12 +11,10 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-import weakref
-from typing import Any
+from typing import Any, Optional
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.model import OperationModel, ServiceModel
-from botocore.parsers import ResponseParserFactory
 
 from ._errors import ServiceError
 from ._shapes import decoder_for, escape_text, renderer_for
@@ -50,17 +48,30 @@ def _namespace(service_model: ServiceModel) -> str:
 
 
 def render_success(model: OperationModel, result: dict, request_id: str) -> bytes:
-    name = model.name
-    out = [f'<{name}Response xmlns="{_namespace(model.service_model)}">']
-    shape = model.output_shape
-    if shape is not None:
-        wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
-        out.append(f"<{wrapper}>")
-        renderer_for(shape)(result, out)
-        out.append(f"</{wrapper}>")
-    out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-               f"</{name}Response>")
+    envelope = _ENVELOPES.get(model.name)
+    if envelope is None:
+        envelope = _ENVELOPES[model.name] = _envelope(model)
+    head, render, tail = envelope
+    out = [head]
+    if render is not None:
+        render(result, out)
+    out.append(f"{tail}{request_id}</RequestId></ResponseMetadata></{model.name}Response>")
     return "".join(out).encode("utf-8")
+
+
+# Per operation name, as renderers are per shape name: one Redshift model per process.
+_ENVELOPES: dict[str, tuple[str, Any, str]] = {}
+
+
+def _envelope(model: OperationModel) -> tuple[str, Any, str]:
+    """(text before the result, the result's renderer or None, text between it and the request id)."""
+    name = model.name
+    head = f'<{name}Response xmlns="{_namespace(model.service_model)}">'
+    shape = model.output_shape
+    if shape is None:
+        return head, None, "<ResponseMetadata><RequestId>"
+    wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
+    return f"{head}<{wrapper}>", renderer_for(shape), f"</{wrapper}><ResponseMetadata><RequestId>"
 
 
 def error_status(service_model: ServiceModel, error: ServiceError) -> tuple[int, bool]:
@@ -92,10 +103,13 @@ def new_request_id() -> str:
     """A random UUID (version 4), as AWS request ids are. ``random`` rather
     than ``uuid4()``: an id needs no cryptographic randomness, and this
     avoids a system call per request. (``random`` is reseeded after fork.)"""
-    n = random.getrandbits(128)
-    n = (n & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = f"{_getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_getrandbits = random.getrandbits
+# The RFC 4122 variant: the top two bits of the 17th hex digit are 10.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -112,41 +126,55 @@ def http_date() -> str:
     return text
 
 
-_PARSERS: weakref.WeakKeyDictionary[Any, tuple[dict, str, Any]] = weakref.WeakKeyDictionary()
+def _fast_header_keys() -> Optional[tuple]:
+    """The ``HeadersDict`` keys of our four response headers, if this
+    botocore's ``AWSResponse`` and ``HeadersDict`` are the plain records they
+    have been in every release we support (checked once, on import); else
+    None, and responses are built through their constructors."""
+    try:
+        probe = AWSResponse("http://probe", 200, dict.fromkeys(_HEADER_NAMES, "v"), None)
+        headers = probe.headers
+        if (type(headers) is not HeadersDict or set(vars(headers)) != {"_dict"}
+                or type(headers._dict) is not dict or probe._content is not None
+                or set(vars(probe)) != {"url", "status_code", "headers", "raw", "_content"}):
+            return None
+        keys = tuple(headers._dict)
+        if [str(key) for key in keys] != list(_HEADER_NAMES) or dict(headers) != dict.fromkeys(_HEADER_NAMES, "v"):
+            return None
+        return keys
+    except Exception:  # pragma: no cover - a botocore that changed these classes
+        return None
 
 
-def parser_for(factory: Any, protocol: str) -> Any:
-    """``factory.create_parser(protocol)``, reused while the factory's
-    defaults (e.g. a custom timestamp parser) stay the same. botocore's
-    parsers keep no state between ``parse`` calls, so one serves every call
-    and thread; a factory of another class is asked every time."""
-    if type(factory) is not ResponseParserFactory:
-        return factory.create_parser(protocol)
-    cached = _PARSERS.get(factory)
-    defaults = factory._defaults
-    if cached is None or cached[1] != protocol or cached[0] != defaults:
-        cached = (dict(defaults), protocol, factory.create_parser(protocol))
-        _PARSERS[factory] = cached
-    return cached[2]
+_HEADER_NAMES = ("x-amzn-requestid", "content-type", "content-length", "date")
+_HEADER_KEYS = _fast_header_keys()
+
+
+def http_response(url: str, status: int, request_id: str, body: bytes) -> AWSResponse:
+    """The ``AWSResponse`` botocore's endpoint would build for ``body``: the
+    same class, headers (a case-insensitive ``HeadersDict``) and ``raw``."""
+    keys = _HEADER_KEYS
+    if keys is None:
+        values = (request_id, "text/xml", str(len(body)), http_date())
+        return AWSResponse(url, status, dict(zip(_HEADER_NAMES, values, strict=True)), _Body(body))
+    headers = HeadersDict.__new__(HeadersDict)
+    headers._dict = {keys[0]: request_id, keys[1]: "text/xml", keys[2]: str(len(body)), keys[3]: http_date()}
+    http = AWSResponse.__new__(AWSResponse)
+    http.url, http.status_code, http.headers, http.raw, http._content = url, status, headers, _Body(body), None
+    return http
 
 
 def respond(model: OperationModel, status: int, body: bytes, request_id: str,
-            parser_factory: Any, url: str) -> tuple[AWSResponse, dict]:
-    """Build the HTTP response and parse it the way botocore's endpoint does."""
-    headers = {
-        "x-amzn-requestid": request_id,
-        "content-type": "text/xml",
-        "content-length": str(len(body)),
-        "date": http_date(),
-    }
-    http = AWSResponse(url, status, headers, _Body(body))
+            parser: Any, url: str) -> tuple[AWSResponse, dict]:
+    """Build the HTTP response and parse it with ``parser`` (the calling
+    client's, see ``Origin.parser``) the way botocore's endpoint does."""
+    http = http_response(url, status, request_id, body)
     response_dict = {
         "headers": http.headers,
         "status_code": status,
         "context": {"operation_name": model.name},
         "body": body,
     }
-    parser = parser_for(parser_factory, model.metadata["protocol"])
     parsed = parser.parse(response_dict, model.output_shape)
     if status >= 300:
         # As botocore's Endpoint._add_modeled_error_fields does.
