@@ -43,18 +43,24 @@ def format_timestamp(value: _dt.datetime) -> str:
 
     Snapshot times are mostly unique, so nothing is cached but the date part
     (few days per store); the time of day comes from lookup tables. A
-    quarter of the cost of ``isoformat()``."""
+    quarter of the cost of ``isoformat()``. The renderers inline the same
+    expression (``_TIME_OF_DAY``) for values already in UTC."""
     if value.tzinfo is not _UTC:
         value = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
-    day = _DAYS.get(value.toordinal())
-    if day is None:
-        if len(_DAYS) >= 4096:
-            _DAYS.clear()
-        day = _DAYS[value.toordinal()] = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
-    return (f"{day}{_TWO_DIGITS[value.hour]}:{_TWO_DIGITS[value.minute]}:{_TWO_DIGITS[value.second]}"
-            f".{_THREE_DIGITS[value.microsecond // 1000]}Z")
+    return (f"{_DAYS.get(value.toordinal()) or _day(value)}{_TWO_DIGITS[value.hour]}:"
+            f"{_TWO_DIGITS[value.minute]}:{_TWO_DIGITS[value.second]}.{_THREE_DIGITS[value.microsecond // 1000]}Z")
 
 
+def _day(value: _dt.datetime) -> str:
+    """"YYYY-MM-DDT" for a UTC datetime, kept for the next time of that day."""
+    if len(_DAYS) >= 4096:
+        _DAYS.clear()
+    day = _DAYS[value.toordinal()] = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+    return day
+
+
+_TIME_OF_DAY = ("{days.get(%s.toordinal()) or day(%s)}{two[%s.hour]}:{two[%s.minute]}:{two[%s.second]}"
+                ".{three[%s.microsecond // 1000]}Z")
 _DAYS: dict[int, str] = {}  # ordinal day -> "YYYY-MM-DDT"
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
@@ -63,7 +69,7 @@ _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
 # strings are escaped separately. Both renderer tiers use these.
 _CONVERT = {"timestamp": "ts(%s)", "integer": "str(%s)", "long": "str(%s)", "double": "repr(%s)",
             "float": "repr(%s)"}
-_NAMES = {"ts": format_timestamp}
+_NAMES = {"ts": format_timestamp, "utc": _UTC}
 
 
 def _scalar_renderer(shape: Shape) -> Callable[[Any], str]:
@@ -172,7 +178,7 @@ def _compile_structure(shape: Shape) -> Renderer:
 _KEY_ORDERS = 16
 # The same conversions inside an f-string: {v} is str(v), {v!r} is repr(v).
 _FORMAT = {"string": "{%s}", "boolean": "{'true' if %s else 'false'}", "double": "{%s!r}", "float": "{%s!r}",
-           "timestamp": "{ts(%s)}", "integer": "{%s}", "long": "{%s}"}
+           "timestamp": "{t%s}", "integer": "{%s}", "long": "{%s}"}
 
 
 def _compile_key_order(shape: Shape, keys: tuple, generic: Renderer) -> Renderer:
@@ -195,6 +201,19 @@ def _compile_key_order(shape: Shape, keys: tuple, generic: Renderer) -> Renderer
                   "        return generic(value, out)",
                   "    if '&' in text or '<' in text or '>' in text or '\\r' in text:",
                   "        return generic(value, out)"]
+    stamps = [local[name] for name, member in members.items() if name in local and member.type_name == "timestamp"]
+    if stamps:
+        # Times already in UTC are written inline; a value that is the same
+        # object as an earlier one (a retention start that is the create
+        # time) reuses its text.
+        namespace.update(days=_DAYS, day=_day, two=_TWO_DIGITS, three=_THREE_DIGITS)
+        lines += [f"    if {' or '.join(f'{v}.tzinfo is not utc' for v in stamps)}:",
+                  "        return generic(value, out)"]
+        for index, v in enumerate(stamps):
+            text = "f" + repr(_TIME_OF_DAY.replace("%s", v))
+            for earlier in reversed(stamps[:index]):
+                text = f"t{earlier} if {v} is {earlier} else ({text})"
+            lines.append(f"    t{v} = {text}")
     lines.append("    append = out.append")
     pending: list[str] = []
 

@@ -66,9 +66,13 @@ def record(**changes) -> dict:
      False),
     ({"TotalBackupSizeInMegaBytes": -0.0, "BackupProgressInMegaBytes": float("nan"),
       "ActualIncrementalBackupSizeInMegaBytes": 1e-7, "CurrentBackupRateInMegaBytesPerSecond": 3}, False),
-    ({"SnapshotCreateTime": dt.datetime(999, 1, 2, 3, 4, 5, 678900)}, False),  # naive: UTC
+    ({"SnapshotCreateTime": dt.datetime(999, 1, 2, 3, 4, 5, 678900)}, True),  # naive: UTC, written generically
     ({"SnapshotCreateTime": dt.datetime(2024, 5, 1, 23, 59, 59, 999999,
-                                        tzinfo=dt.timezone(dt.timedelta(hours=-7)))}, False),
+                                        tzinfo=dt.timezone(dt.timedelta(hours=-7)))}, True),
+    ({"SnapshotRetentionStartTime": dt.datetime(2024, 5, 1, 0, 0, tzinfo=UTC)}, False),  # not the create time
+    ({"ClusterCreateTime": dt.datetime(1, 1, 1, tzinfo=UTC), "SnapshotCreateTime": dt.datetime(9999, 12, 31, 23, 59,
+                                                                                               59, 999999, tzinfo=UTC)},
+     False),
     ({"not-a-member": "ignored", "redshift_intercept:pending": {"at": None}}, False),
 ])
 def test_both_renderer_tiers_write_the_same_xml(changes, generic):
