@@ -495,16 +495,10 @@ class RedshiftIntercept:
         http, parsed = respond(model, status, body, request_id, origin.parser(model.metadata["protocol"]),
                                request_dict.get("url", ""))
         failed = status >= 300
-        call = Call(
-            operation=model.name,
-            params=_caller_params(context, params),
-            region=region,
-            account_id=self.account_id,
-            response=None if failed else parsed,
-            error_code=parsed["Error"].get("Code") if failed else None,
-            error=parsed if failed else None,
-            request_id=request_id,
-        )
+        # operation, params, region, account_id, response, error_code, error, request_id
+        call = Call(model.name, _caller_params(context, params), region, self.account_id,
+                    None if failed else parsed, parsed["Error"].get("Code") if failed else None,
+                    parsed if failed else None, request_id)
         self.calls.append(call)
         if self._journal is not None:
             self._journal.append_call(_journal_entry(call))

@@ -201,7 +201,7 @@ def _deletable(snapshot_id: str, cluster_id: Optional[str]) -> Callable[[Snapsho
 
 def _delete_one(scope: Scope, snapshot_id: str, cluster_id: Optional[str]) -> Snapshot:
     record = scope.backend.get(scope.account_id, scope.region, snapshot_id)
-    if record is not None:
+    if record is not None and PENDING in record:
         settled(scope, record)
     removed = scope.backend.remove(scope.account_id, scope.region, snapshot_id,
                                    _deletable(snapshot_id, cluster_id))

@@ -314,7 +314,7 @@ def _compile_decoder(shape: Shape) -> Decoder:
                     result[name] = value
             return result
 
-        return decode_structure
+        return _compile_top_level_decoder(shape, decode_structure)
     if kind == "list":
         member = shape.member
         tag = _element(member, "member")
@@ -341,6 +341,29 @@ def _compile_decoder(shape: Shape) -> Decoder:
         return raw if raw is _MISSING else convert(raw)
 
     return decode_scalar
+
+
+def _compile_top_level_decoder(shape: Shape, nested: Decoder) -> Decoder:
+    """Straight-line code for a request's own structure (prefix ""): scalar
+    members are read from the body inline; nested ones, and the structure
+    when it is itself nested, use the general decoder."""
+    namespace: dict[str, Any] = {"nested": nested, "MISSING": _MISSING}
+    lines = ["def decode(body, prefix):", "    if prefix:", "        return nested(body, prefix)",
+             "    result = {}", "    get = body.get"]
+    for index, (name, member) in enumerate(shape.members.items()):
+        wire = _element(member, name)
+        if member.type_name in ("structure", "list", "map"):
+            namespace[f"d{index}"] = _member_decoder(member)
+            lines.append(f"    v = d{index}(body, {wire!r})")
+        else:
+            lines.append(f"    v = get({wire!r}, MISSING)")
+            if member.type_name != "string":
+                namespace[f"c{index}"] = _scalar_decoder(member)
+                lines.append(f"    if v is not MISSING:\n        v = c{index}(v)")
+        lines.append(f"    if v is not MISSING:\n        result[{name!r}] = v")
+    lines.append("    return result")
+    exec(compile("\n".join(lines), f"<redshift_intercept decoder for {shape.name}>", "exec"), namespace)
+    return namespace["decode"]
 
 
 def _member_decoder(shape: Shape) -> Decoder:

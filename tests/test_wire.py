@@ -15,8 +15,9 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.parsers import ResponseParserFactory
+from botocore.serialize import create_serializer
 
-from redshift_intercept import _hooks, _shapes, _wire
+from redshift_intercept import _hooks, _rules, _shapes, _wire
 from redshift_intercept._records import new_snapshot
 
 UTC = dt.timezone.utc
@@ -201,3 +202,27 @@ def test_the_origin_asks_a_factory_of_another_class_every_time():
     origin.parser("query")
 
     assert Counting.made == 2
+
+
+def example(shape, depth=0):
+    """A value for every member of ``shape`` (lists of two), as a caller would pass it."""
+    kind = shape.type_name
+    if kind == "structure":
+        return {name: example(member, depth + 1) for name, member in shape.members.items() if depth < 3}
+    if kind == "list":
+        return [example(shape.member, depth + 1) for _ in range(2)]
+    return {"string": "v&<x>", "integer": 3, "long": 4, "boolean": True, "double": 1.5, "float": 2.5,
+            "timestamp": dt.datetime(2024, 5, 1, 12, 0, tzinfo=UTC)}[kind]
+
+
+@pytest.mark.parametrize("operation", sorted(_rules.OPERATIONS))
+def test_the_straight_line_request_decoder_matches_the_nested_one(operation):
+    model = MODEL.operation_model(operation)
+    params = example(model.input_shape)
+    body = create_serializer("query").serialize_to_request(params, model)["body"]
+
+    decoded = _shapes.decoder_for(model.input_shape)(body, "")
+    nested = _shapes.decoder_for(model.input_shape)({f"X.{key}": value for key, value in body.items()}, "X")
+
+    assert decoded == nested
+    assert decoded == params
