@@ -65,8 +65,9 @@ _DAYS: dict[int, str] = {}  # ordinal day -> "YYYY-MM-DDT"
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
 
-# How each scalar type is written, as an expression on the value (``%s``);
-# strings are escaped separately. Both renderer tiers use these.
+# How each scalar type is written, as an expression on the value (``%s``),
+# in the generic tier and for list items; ``_FORMAT`` says the same inside the
+# straight-line tier's f-strings. Strings are escaped separately.
 _CONVERT = {"timestamp": "ts(%s)", "integer": "str(%s)", "long": "str(%s)", "double": "repr(%s)",
             "float": "repr(%s)"}
 _NAMES = {"ts": format_timestamp, "utc": _UTC}
