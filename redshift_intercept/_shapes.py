@@ -304,18 +304,7 @@ _MISSING = object()
 def _compile_decoder(shape: Shape) -> Decoder:
     kind = shape.type_name
     if kind == "structure":
-        members = [(name, _element(member, name), _member_decoder(member))
-                   for name, member in shape.members.items()]
-
-        def decode_structure(body: dict, prefix: str) -> dict:
-            result = {}
-            for name, wire, decode in members:
-                value = decode(body, f"{prefix}.{wire}" if prefix else wire)
-                if value is not _MISSING:
-                    result[name] = value
-            return result
-
-        return _compile_top_level_decoder(shape, decode_structure)
+        return _compile_structure_decoder(shape)
     if kind == "list":
         member = shape.member
         tag = _element(member, "member")
@@ -344,20 +333,20 @@ def _compile_decoder(shape: Shape) -> Decoder:
     return decode_scalar
 
 
-def _compile_top_level_decoder(shape: Shape, nested: Decoder) -> Decoder:
-    """Straight-line code for a request's own structure (prefix ""): scalar
-    members are read from the body inline; nested ones, and the structure
-    when it is itself nested, use the general decoder."""
-    namespace: dict[str, Any] = {"nested": nested, "MISSING": _MISSING}
-    lines = ["def decode(body, prefix):", "    if prefix:", "        return nested(body, prefix)",
-             "    result = {}", "    get = body.get"]
+def _compile_structure_decoder(shape: Shape) -> Decoder:
+    """Straight-line code for a structure at any prefix ("" for a request's
+    own parameters): scalar members are read from the body inline, nested
+    ones through their own decoders."""
+    namespace: dict[str, Any] = {"MISSING": _MISSING}
+    lines = ["def decode(body, prefix):", "    result = {}", "    dot = prefix + '.' if prefix else ''",
+             "    get = body.get"]
     for index, (name, member) in enumerate(shape.members.items()):
         wire = _element(member, name)
         if member.type_name in ("structure", "list", "map"):
             namespace[f"d{index}"] = _member_decoder(member)
-            lines.append(f"    v = d{index}(body, {wire!r})")
+            lines.append(f"    v = d{index}(body, dot + {wire!r})")
         else:
-            lines.append(f"    v = get({wire!r}, MISSING)")
+            lines.append(f"    v = get(dot + {wire!r}, MISSING)")
             if member.type_name != "string":
                 namespace[f"c{index}"] = _scalar_decoder(member)
                 lines.append(f"    if v is not MISSING:\n        v = c{index}(v)")
