@@ -21,20 +21,21 @@ Decoder = Callable[[dict, str], Any]
 _UTC = _dt.timezone.utc
 
 
-def escape_text(text: str) -> str:
-    """Escape ``text`` for an XML text node so that it parses back exactly.
+# What an XML text node cannot carry as itself, and how it is written.
+# ``\r`` is a character reference because XML parsers normalise a literal
+# carriage return to ``\n``.
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+# The test for "some character needs escaping", as code on a name ``text``:
+# the generated renderers inline it, ``_needs_escaping`` runs it.
+_ESCAPE_TEST = " or ".join(f"{char!r} in text" for char, _ in _ESCAPES)
+_needs_escaping: Callable[[str], bool] = eval(f"lambda text: {_ESCAPE_TEST}")
 
-    ``\\r`` is written as a character reference because XML parsers normalise
-    a literal carriage return to ``\\n``.
-    """
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
+
+def escape_text(text: str) -> str:
+    """Escape ``text`` for an XML text node so that it parses back exactly."""
+    for char, reference in _ESCAPES:
+        if char in text:
+            text = text.replace(char, reference)
     return text
 
 
@@ -47,8 +48,7 @@ def format_timestamp(value: _dt.datetime) -> str:
     expression (``_TIME_OF_DAY``) for values already in UTC."""
     if value.tzinfo is not _UTC:
         value = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
-    return (f"{_DAYS.get(value.toordinal()) or _day(value)}{_TWO_DIGITS[value.hour]}:"
-            f"{_TWO_DIGITS[value.minute]}:{_TWO_DIGITS[value.second]}.{_THREE_DIGITS[value.microsecond // 1000]}Z")
+    return _utc_text(value)
 
 
 def _day(value: _dt.datetime) -> str:
@@ -64,6 +64,8 @@ _TIME_OF_DAY = ("{days.get(%s.toordinal()) or day(%s)}{two[%s.hour]}:{two[%s.min
 _DAYS: dict[int, str] = {}  # ordinal day -> "YYYY-MM-DDT"
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 _THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
+_TIME_NAMES = {"days": _DAYS, "day": _day, "two": _TWO_DIGITS, "three": _THREE_DIGITS}
+_utc_text: Callable[[_dt.datetime], str] = eval("lambda v: f" + repr(_TIME_OF_DAY.replace("%s", "v")), _TIME_NAMES)
 
 # How each scalar type is written, as an expression on the value (``%s``),
 # in the generic tier and for list items; ``_FORMAT`` says the same inside the
@@ -128,7 +130,7 @@ def _compile_renderer(shape: Shape) -> Renderer:
                 text = "".join(value)
             except TypeError:
                 text = "&"
-            if not value or "&" in text or "<" in text or ">" in text or "\r" in text:
+            if not value or _needs_escaping(text):
                 render_list(value, out)
             else:
                 out.append(open_ + between.join(value) + close)
@@ -200,14 +202,14 @@ def _compile_key_order(shape: Shape, keys: tuple, generic: Renderer) -> Renderer
         # (or a value that is not a string) sends the record to the generic renderer.
         lines += ["    try:", f"        text = ''.join(({', '.join(texts)},))", "    except TypeError:",
                   "        return generic(value, out)",
-                  "    if '&' in text or '<' in text or '>' in text or '\\r' in text:",
+                  f"    if {_ESCAPE_TEST}:",
                   "        return generic(value, out)"]
     stamps = [local[name] for name, member in members.items() if name in local and member.type_name == "timestamp"]
     if stamps:
         # Times already in UTC are written inline; a value that is the same
         # object as an earlier one (a retention start that is the create
         # time) reuses its text.
-        namespace.update(days=_DAYS, day=_day, two=_TWO_DIGITS, three=_THREE_DIGITS)
+        namespace.update(_TIME_NAMES)
         lines += [f"    if {' or '.join(f'{v}.tzinfo is not utc' for v in stamps)}:",
                   "        return generic(value, out)"]
         for index, v in enumerate(stamps):
