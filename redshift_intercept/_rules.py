@@ -752,6 +752,10 @@ def describe_tags(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
             resources += [("snapshot", r["SnapshotArn"], r.get("Tags", []))
                           for r in scope.backend.list(scope.account_id, scope.region)]
     tag_keys, tag_values = params.get("TagKeys"), params.get("TagValues")
+    # Clusters, then snapshots, each by ARN, each resource's tags by key; the
+    # marker is the last (type, ARN, key) returned, so resources and tags
+    # deleted between pages (a cleanup deleting what it just listed) make
+    # the next page skip nothing.
     tagged = []
     for kind, name, tags in resources:
         if resource_type is not None and kind != resource_type:
@@ -761,13 +765,28 @@ def describe_tags(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
                 continue
             if tag_values and tag.get("Value") not in tag_values:
                 continue
-            tagged.append({"Tag": dict(tag), "ResourceName": name, "ResourceType": kind})
-    start = int(_marker_decode(params["Marker"])[0]) if params.get("Marker") else 0
-    page = tagged[start:start + size]
+            tagged.append(((kind, name, tag["Key"]), tag))
+    if params.get("Marker"):
+        bound = _tags_marker(params["Marker"])
+        tagged = [item for item in tagged if item[0] > bound]
+    tagged.sort(key=lambda item: item[0])
+    page = [{"Tag": dict(tag), "ResourceName": name, "ResourceType": kind}
+            for (kind, name, _), tag in tagged[:size]]
     result: Dict[str, Any] = {"TaggedResources": page}
-    if start + size < len(tagged):
-        result["Marker"] = _marker_encode([start + size])
+    if len(tagged) > size:
+        result["Marker"] = _marker_encode(tagged[size - 1][0])
     return result
+
+
+def _tags_marker(marker: str) -> tuple:
+    """The (type, ARN, key) a DescribeTags marker remembers."""
+    try:
+        after = _marker_decode(marker)
+    except ServiceError:
+        after = []
+    if len(after) != 3 or not all(isinstance(part, str) for part in after):
+        raise invalid_value(f"Invalid Marker {marker!r}: pass the Marker of a previous DescribeTags response.")
+    return tuple(after)
 
 
 def _cluster_arn(scope: Scope, cluster_id: str) -> str:

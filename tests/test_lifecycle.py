@@ -315,6 +315,45 @@ def test_tags_on_snapshots_and_clusters(rs, client, prod):
     assert [c["ClusterIdentifier"] for c in client.describe_clusters(TagKeys=["tier"])["Clusters"]] == ["prod"]
 
 
+def test_describe_tags_pages_in_a_stable_order(rs, client, prod):
+    for i in (2, 0, 1):  # stored out of order: the listing orders by ARN, then key
+        rs.add_snapshot(SnapshotIdentifier=f"s{i}", ClusterIdentifier="prod",
+                        Tags={f"k{j:02d}": "v" for j in reversed(range(15))})
+    rs.add_cluster(ClusterIdentifier="alpha", Tags={"tier": "gold"})
+    pages = list(client.get_paginator("describe_tags").paginate(PaginationConfig={"PageSize": 20}))
+    listed = [(t["ResourceType"], t["ResourceName"].rsplit("/", 1)[-1], t["Tag"]["Key"])
+              for page in pages for t in page["TaggedResources"]]
+    assert [len(page["TaggedResources"]) for page in pages] == [20, 20, 6]
+    assert listed == [("cluster", "arn:aws:redshift:us-east-1:123456789012:cluster:alpha", "tier")] + [
+        ("snapshot", f"s{i}", f"k{j:02d}") for i in range(3) for j in range(15)]
+
+
+def test_describe_tags_pagination_survives_deletes_between_pages(rs, client):
+    for i in range(50):
+        rs.add_snapshot(SnapshotIdentifier=f"s{i:02d}", Tags={"retain": "no"})
+    seen = []
+    for page in client.get_paginator("describe_tags").paginate(
+            ResourceType="snapshot", TagKeys=["retain"], PaginationConfig={"PageSize": 20}):
+        for tagged in page["TaggedResources"]:
+            snapshot_id = tagged["ResourceName"].rsplit("/", 1)[-1]
+            seen.append(snapshot_id)
+            client.delete_cluster_snapshot(SnapshotIdentifier=snapshot_id)
+    assert seen == [f"s{i:02d}" for i in range(50)]
+    assert rs.snapshots() == []
+
+
+def test_describe_tags_refuses_a_foreign_marker(rs, client):
+    for i in range(21):
+        rs.add_snapshot(SnapshotIdentifier=f"s{i:02d}")
+    snapshots_marker = client.describe_cluster_snapshots(MaxRecords=20)["Marker"]  # three parts, one a time
+    for marker in ("garbage!", "WzFd", snapshots_marker):  # WzFd: a well-formed marker of another shape, [1]
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            client.describe_tags(Marker=marker)
+        assert code(excinfo) == "InvalidParameterValue"
+        assert excinfo.value.response["Error"]["Message"] == (
+            f"Invalid Marker {marker!r}: pass the Marker of a previous DescribeTags response.")
+
+
 @pytest.mark.parametrize("arn", [
     "arn:aws:redshift:us-east-1:123456789012:snapshot:prod/ghost",
     "arn:aws:redshift:us-east-1:123456789012:snapshot:other/s",
