@@ -8,8 +8,9 @@ what it did.
 
 The program runs as a child process. A generated ``sitecustomize`` on its
 ``PYTHONPATH`` starts an interceptor before the program's first line, on a
-temporary SQLite backend shared with this process; children of the program
-inherit the environment and are intercepted too. The program's exit code is
+temporary SQLite backend shared with this process, then runs the
+``sitecustomize`` it hides, if any; children of the program inherit the
+environment and are intercepted too. The program's exit code is
 passed through; its output is its own, the report goes to stderr.
 """
 
@@ -48,6 +49,31 @@ if _os.environ.get("{env}"):
                           f"({{type(_error).__name__}}: {{_error}}); stopping it before it runs\\n")
         _sys.stderr.flush()
         _os._exit(70)
+
+
+def _run_the_sitecustomize_this_one_hides():
+    # A sitecustomize further down sys.path (the system's, a virtualenv's, the
+    # program's own) runs too, after the interceptor, as site.py would run it.
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    rest = [entry for entry in sys.path if _os.path.abspath(entry or _os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
+    if spec is None or spec.loader is None:
+        return
+    try:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    except Exception as error:
+        if sys.flags.verbose:
+            sys.excepthook(*sys.exc_info())
+        else:
+            sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\\n"
+                             f"{{type(error).__name__}}: {{error}}\\n")
+
+
+_run_the_sitecustomize_this_one_hides()
 '''
 
 

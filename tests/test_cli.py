@@ -19,8 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def cli(*args: str, cwd=None, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **extra_env}
     return subprocess.run([sys.executable, "-m", "redshift_intercept", *map(str, args)],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
@@ -235,3 +235,25 @@ def test_a_process_that_cannot_be_intercepted_is_stopped_before_it_runs(tmp_path
     assert result.stdout == ""
     assert "redshift-intercept: cannot intercept Redshift in this process (BackendError:" in result.stderr
     assert broken.read_text() == "plain text"
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_sitecustomize_ours_hides_still_runs(tmp_path, seed, broken):
+    theirs, ran = tmp_path / "theirs", tmp_path / "ran.txt"
+    theirs.mkdir()
+    (theirs / "sitecustomize.py").write_text(
+        f"import os\nwith open({str(ran)!r}, 'a') as log:\n    log.write(f'{{os.getpid()}}\\n')\n"
+        + ("raise RuntimeError('their own bug')\n" if broken else ""))
+    code = program(tmp_path, """
+        import os, boto3
+        boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="old")
+        print(os.getpid())
+    """)
+    result = cli("run", "--snapshots", seed, "--report", "json", "--report-file", tmp_path / "report.json",
+                 "--", sys.executable, code, PYTHONPATH=str(theirs))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout in ran.read_text().splitlines(keepends=True)  # it ran in the program's process
+    # The command's own process runs it too (it is on the PYTHONPATH given to the command).
+    error = "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nRuntimeError: their own bug\n"
+    assert result.stderr == (error * 2 if broken else "")
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["deleted"] == ["old"]
