@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Instructions per delete_cluster_snapshot, counted by valgrind (issue 6).
 
-    python benchmarks/instructions.py            # needs valgrind; about 5 minutes
-    python benchmarks/instructions.py --calls 1000
+    python benchmarks/instructions.py             # needs valgrind; about 6 minutes on 2 idle cores
+    python benchmarks/instructions.py --layouts 5 --calls 1000
+    python benchmarks/instructions.py --cache     # + simulated cache misses and mispredicts
 
 Timings on a shared machine drift by tens of percent; instruction counts do
 not. Each case runs in a fresh interpreter under ``valgrind --tool=cachegrind``
@@ -10,18 +11,27 @@ twice, making 0 and then ``--calls`` calls after the same set-up and a
 warm-up of 400 calls, so the difference divided by the number of calls is
 what one call executes. (Some one-time cost lands between the 100th and the
 300th intercepted call; the warm-up keeps it out.)
-PYTHONHASHSEED is fixed, so a run repeats to within a few hundred
-instructions. Cases, as in bench.py:
+
+PYTHONHASHSEED is fixed, so the same run repeats to within a few hundred
+instructions per call. The memory layout is not fixed by that: where the
+interpreter's objects land decides how attribute names collide in CPython's
+type-attribute cache, and a layout where the parser's hot names collide costs
+up to 4% more per call (c3 was seen at 2,242 k, 2,326 k and 2,416 k
+instructions per call under three layouts). So each case is counted under
+``--layouts`` layouts (the environment padded by a few more bytes each time)
+and the median is reported beside every layout's count.
+
+Cases, as in bench.py:
 
 - a.  ``intercept()``, snapshots seeded with ``rs.add_snapshot()``
 - b.  botocore's ``Stubber`` answering the same record
 - c1. botocore's query parser alone on the XML ``intercept()`` renders for it
 - c3. a ``before-call`` handler that only runs botocore's parser on that XML
 
-Instructions are not time: our code runs colder than the parser's tight
-loops, so a share of instructions costs more than its share of time. Use this
-to see whether a change to the hot path adds or removes work; use bench.py
-for the ratios issue 6 sets.
+Instructions are not time, and neither are simulated misses: an intercepted
+delete runs fewer of both than the floor's two loops together, yet takes 1.2x
+their time. Use this to see whether a change to the hot path adds or removes
+work; use bench.py for the ratios issue 6 sets.
 """
 
 from __future__ import annotations
@@ -31,13 +41,16 @@ import gc
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict
 
 CASES = ("a", "b", "c1", "c3")
 WARM_UP = 400
 SEEDED = 2_000  # snapshots seeded for case a, whatever the number of calls
+LAYOUT_STEP = 37  # bytes of environment padding between one layout and the next
 
 
 def run_case(case: str, calls: int) -> None:
@@ -105,21 +118,49 @@ def run_case(case: str, calls: int) -> None:
         call(SnapshotIdentifier=snapshot_id)
 
 
-def count(case: str, calls: int) -> int:
-    env = dict(os.environ, PYTHONHASHSEED="0")
+# Events cachegrind prints, by the name of its summary line, and how we print them.
+INSTRUCTIONS = ("I refs",)
+SIMULATED = ("I refs", "I1  misses", "D1  misses", "Mispredicts")
+LABELS = {"I refs": "instructions", "I1  misses": "I1 misses", "D1  misses": "D1 misses",
+          "Mispredicts": "mispredicts"}
+
+
+def count(case: str, calls: int, layout: int, events: tuple) -> Dict[str, int]:
+    """Totals of ``events`` for one run of the child under cachegrind. The
+    environment is padded by ``layout`` bytes: that shifts where the
+    interpreter's objects land in memory, and with them how names collide in
+    CPython's type-attribute cache, which moves a call's count by up to 4%."""
+    env = dict(os.environ, PYTHONHASHSEED="0", REDSHIFT_INTERCEPT_LAYOUT="x" * layout)
+    simulate = "yes" if events is SIMULATED else "no"
     done = subprocess.run(
-        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        ["valgrind", "--tool=cachegrind", f"--cache-sim={simulate}", f"--branch-sim={simulate}",
+         "--cachegrind-out-file=/dev/null",
          sys.executable, os.path.abspath(__file__), "--child", case, str(calls)],
         capture_output=True, text=True, env=env, check=False, cwd=os.path.dirname(os.path.abspath(__file__)))
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if done.returncode != 0 or found is None:
-        raise SystemExit(f"valgrind failed for case {case}:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    totals = {}
+    for event in events:
+        pattern = r"\s+".join(map(re.escape, event.split())) + r":\s+([\d,]+)"
+        found = re.search(pattern, done.stderr)
+        if done.returncode != 0 or found is None:
+            raise SystemExit(f"valgrind failed for case {case}:\n{done.stderr[-2000:]}")
+        totals[event] = int(found.group(1).replace(",", ""))
+    return totals
+
+
+def per_call(case: str, calls: int, layout: int, events: tuple) -> Dict[str, float]:
+    """What one call of ``case`` adds to each event, under one layout."""
+    after, before = count(case, calls, layout, events), count(case, 0, layout, events)
+    return {event: (after[event] - before[event]) / calls for event in events}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--layouts", type=int, default=3,
+                        help="memory layouts to count each case under (the median is reported)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="valgrind runs at once")
+    parser.add_argument("--cache", action="store_true",
+                        help="also simulate caches and branches: I1/D1 misses and mispredicts per call")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -128,16 +169,30 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count", file=sys.stderr)
         return 2
-    per_call: Dict[str, float] = {}
-    for case in CASES:
-        per_call[case] = (count(case, args.calls) - count(case, 0)) / args.calls
-        print(f"  {case:3} {per_call[case] / 1000:10.1f} k instructions per call", flush=True)
-    floor = per_call["b"] + per_call["c1"]
-    print(f"  floor (b + c1)  {floor / 1000:6.1f} k")
-    print(f"  a / floor       {per_call['a'] / floor:6.3f}")
-    print(f"  c3 / floor      {per_call['c3'] / floor:6.3f}")
-    print(f"  a - c3          {(per_call['a'] - per_call['c3']) / 1000:6.1f} k instructions: what intercept() adds "
-          f"to a parse-only interceptor ({per_call['a'] / per_call['c3'] - 1:.1%})")
+    if args.layouts < 1 or args.jobs < 1:
+        parser.error("--layouts and --jobs must be at least 1")
+    events = SIMULATED if args.cache else INSTRUCTIONS
+    layouts = [LAYOUT_STEP * index for index in range(args.layouts)]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        runs = {(case, layout): pool.submit(per_call, case, args.calls, layout, events)
+                for case in CASES for layout in layouts}
+        results = {key: run.result() for key, run in runs.items()}
+    median: Dict[str, Dict[str, float]] = {}
+    print(f"  per call, under {len(layouts)} memory layout{'s' if len(layouts) > 1 else ''} "
+          "(the median, then each layout's count)")
+    for event in events:
+        for case in CASES:
+            values = [results[case, layout][event] / 1000 for layout in layouts]
+            median.setdefault(case, {})[event] = statistics.median(values)
+            each = " ".join(f"{value:8.1f}" for value in values)
+            print(f"  {case:3} {LABELS[event]:12} {median[case][event]:8.1f} k   [{each} ]", flush=True)
+    ir = {case: median[case]["I refs"] for case in CASES}
+    floor = ir["b"] + ir["c1"]
+    print(f"  floor (b + c1)  {floor:6.1f} k instructions")
+    print(f"  a / floor       {ir['a'] / floor:6.3f}")
+    print(f"  c3 / floor      {ir['c3'] / floor:6.3f}")
+    print(f"  a - c3          {ir['a'] - ir['c3']:6.1f} k instructions: what intercept() adds "
+          f"to a parse-only interceptor ({ir['a'] / ir['c3'] - 1:.1%})")
     return 0
 
 
