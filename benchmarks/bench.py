@@ -294,6 +294,30 @@ def deleted_response(record: dict) -> dict:
     return {"Snapshot": {**record, "Status": "deleted"}}
 
 
+def delete_answer(record: dict) -> tuple:
+    """What botocore's parser is handed for the delete of ``record``: the
+    response dict around the XML ``intercept()`` renders for it (headers
+    included), and the operation's output shape. Also the XML's length."""
+    model = make_client(clean_session()).meta.service_model.operation_model(OPERATION)
+    xml = render_success(model, deleted_response(record), REQUEST_ID)
+    return parse_input(OPERATION, xml), model.output_shape, len(xml)
+
+
+def parse_only_client(response_dict: dict, output_shape: Any) -> Any:
+    """c3, the floor as an interceptor: a client without our handlers whose
+    ``before-call`` handler only runs botocore's parser (a parser per call,
+    as botocore's endpoint makes one per response) on the pre-rendered XML."""
+    factory = ResponseParserFactory()
+    canned_http = AWSResponse(CLOSED_ENDPOINT, 200, dict(response_dict["headers"]), None)
+
+    def parse_only(**_: Any) -> tuple:
+        return canned_http, factory.create_parser("query").parse(response_dict, output_shape)
+
+    client = make_client(clean_session())
+    client.meta.events.register(f"before-call.redshift.{OPERATION}", parse_only)
+    return client
+
+
 # ---------------------------------------------------------------- a-c, e: main comparison
 
 
@@ -354,15 +378,8 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
     prepare_stubbed, run_stubbed = stub_preparer(stubber), delete_runner(stubbed)
 
     # c. botocore's query parser on the XML our interceptor renders for that record.
-    model = stubbed.meta.service_model.operation_model(OPERATION)
-    xml = render_success(model, response, REQUEST_ID)
-    headers = AWSResponse(CLOSED_ENDPOINT, 200, {
-        "x-amzn-requestid": REQUEST_ID, "content-type": "text/xml",
-        "content-length": str(len(xml)), "date": "Wed, 01 May 2024 12:00:00 GMT"}, None).headers
-    response_dict = {"headers": headers, "status_code": 200, "body": xml,
-                     "context": {"operation_name": OPERATION}}
+    response_dict, output_shape, xml_bytes = delete_answer(record)
     parser = create_parser("query")
-    output_shape = model.output_shape
 
     def run_parse(n: int) -> None:
         parse = parser.parse
@@ -376,18 +393,8 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
             delete(SnapshotIdentifier=snapshot_id)
             parse(response_dict, output_shape)
 
-    # c3. the floor as an interceptor: a before-call handler on a clean client
-    # that only runs botocore's parser (a parser per call, as botocore's
-    # endpoint makes one per response) on the pre-rendered XML.
-    factory = ResponseParserFactory()
-    canned_http = AWSResponse(CLOSED_ENDPOINT, 200, dict(headers), None)
-
-    def parse_only(**_: Any) -> tuple:
-        return canned_http, factory.create_parser("query").parse(response_dict, output_shape)
-
-    parsing = make_client(clean_session())
-    parsing.meta.events.register(f"before-call.redshift.{OPERATION}", parse_only)
-    run_parsing = delete_runner(parsing)
+    # c3. the floor as an interceptor: a handler that only parses.
+    run_parsing = delete_runner(parse_only_client(response_dict, output_shape))
 
     # e. Stubber on a client that carries our handlers, no interceptor active:
     # what merely importing redshift_intercept costs a call it does not answer.
@@ -412,7 +419,7 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
         "inert": Case("inert", prepare_inert, run_inert),
     }
     run_interleaved(list(cases.values()), settings.repeats, settings.batch, keep_gc)
-    return {"cases": cases, "xml_bytes": len(xml), "equivalent": equivalent}
+    return {"cases": cases, "xml_bytes": xml_bytes, "equivalent": equivalent}
 
 
 # ---------------------------------------------------------------- d: moto
@@ -1001,20 +1008,25 @@ def bench_startup(settings: Settings) -> Dict[str, Dict[str, float]]:
 # ---------------------------------------------------------------- threads
 
 
-def bench_threads(settings: Settings, keep_gc: bool) -> Dict[int, float]:
-    """Calls/s through one MemoryBackend with 1 and with 4 threads, one client
-    per thread (clients made up front), ``thread_calls`` deletes per thread."""
+def bench_threads(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
+    """Calls/s with 1 and with 4 threads, one client per thread (clients made
+    up front), ``thread_calls`` deletes per thread: through one
+    ``intercept()`` and one MemoryBackend, and, for comparison, through
+    handlers that only parse (c3), which share no lock and no state."""
     backend = MemoryBackend()
     seeder = FastSeeder(backend)
     rs = intercept(backend=backend)
-    clients = [make_client() for _ in range(4)]
+    response_dict, output_shape, _ = delete_answer(seeder.record("thread-answer"))
+    clients = {"intercept": [make_client() for _ in range(4)],
+               "parsing": [parse_only_client(response_dict, output_shape) for _ in range(4)]}
     ids = Ids("thread")
-    rates: Dict[int, List[float]] = {1: [], 4: []}
+    rates: Dict[tuple, List[float]] = {(kind, threads): [] for kind in clients for threads in (1, 4)}
 
-    def one_run(threads: int) -> float:
+    def one_run(kind: str, threads: int) -> float:
         batches = [ids.take(settings.thread_calls) for _ in range(threads)]
-        for batch in batches:
-            seeder.seed(batch)
+        if kind == "intercept":
+            for batch in batches:
+                seeder.seed(batch)
         barrier = threading.Barrier(threads + 1)
         errors: List[BaseException] = []
 
@@ -1027,7 +1039,7 @@ def bench_threads(settings: Settings, keep_gc: bool) -> Dict[int, float]:
             except BaseException as error:  # reported below
                 errors.append(error)
 
-        workers = [threading.Thread(target=work, args=(clients[i], batches[i])) for i in range(threads)]
+        workers = [threading.Thread(target=work, args=(clients[kind][i], batches[i])) for i in range(threads)]
         for worker in workers:
             worker.start()
         gc.collect()
@@ -1046,17 +1058,20 @@ def bench_threads(settings: Settings, keep_gc: bool) -> Dict[int, float]:
         if errors:
             raise errors[0]
         calls = threads * settings.thread_calls
-        if len(rs.calls) != calls or backend.list(ACCOUNT, REGION):
+        answered = len(rs.calls) if kind == "intercept" else calls
+        if answered != calls or backend.list(ACCOUNT, REGION):
             raise RuntimeError("threads: not every delete was answered")
         rs.calls.clear()
         return calls / elapsed
 
-    one_run(1)
-    one_run(4)  # warm-up
+    for key in rates:  # warm-up
+        one_run(*key)
     for _ in range(settings.thread_repeats):
-        for threads in rates:
-            rates[threads].append(one_run(threads))
-    return {threads: statistics.median(samples) for threads, samples in rates.items()}
+        for key in rates:
+            rates[key].append(one_run(*key))
+    return {kind: {"rates": {threads: statistics.median(rates[kind, threads]) for threads in (1, 4)},
+                   "paired": paired(rates[kind, 4], rates[kind, 1])}
+            for kind in clients}
 
 
 # ---------------------------------------------------------------- report
@@ -1267,9 +1282,12 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
     out(f"  baseline without us: import boto3 {base_run['import']:.1f}, client {base_run['client']:.1f}, "
         f"Stubber set-up {base_run['seed']:.1f}, first stubbed call {base_run['call']:.1f}")
     out("")
-    out(f"threads (one MemoryBackend, one client per thread, {settings.thread_calls} deletes per thread)")
-    out(f"  1 thread    {threads[1]:8.0f} calls/s")
-    out(f"  4 threads   {threads[4]:8.0f} calls/s total   x{threads[4] / threads[1]:.2f} vs 1 thread")
+    out(f"threads (one client per thread, {settings.thread_calls} deletes per thread; calls/s, "
+        "4 threads against 1 and paired)")
+    for kind, label in (("intercept", "intercept(), one MemoryBackend"), ("parsing", "c3, handlers that only parse")):
+        rates = threads[kind]["rates"]
+        out(f"  {label:32} 1 thread {rates[1]:7.0f}   4 threads {rates[4]:7.0f}   "
+            f"x{rates[4] / rates[1]:.2f} (paired x{threads[kind]['paired']:.2f})")
     out("")
 
     # ---- targets
