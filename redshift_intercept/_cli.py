@@ -63,9 +63,12 @@ def _run_the_sitecustomize_this_one_hides():
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
+    ours, theirs = sys.modules.get("sitecustomize"), importlib.util.module_from_spec(spec)
+    sys.modules["sitecustomize"] = theirs  # where site.py would leave it
     try:
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        spec.loader.exec_module(theirs)
     except Exception as error:
+        sys.modules["sitecustomize"] = ours
         if sys.flags.verbose:
             sys.excepthook(*sys.exc_info())
         else:

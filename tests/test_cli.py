@@ -241,9 +241,18 @@ def test_a_process_that_cannot_be_intercepted_is_stopped_before_it_runs(tmp_path
 def test_the_sitecustomize_ours_hides_still_runs(tmp_path, seed, broken):
     theirs, ran = tmp_path / "theirs", tmp_path / "ran.txt"
     theirs.mkdir()
-    (theirs / "sitecustomize.py").write_text(
-        f"import os\nwith open({str(ran)!r}, 'a') as log:\n    log.write(f'{{os.getpid()}}\\n')\n"
-        + ("raise RuntimeError('their own bug')\n" if broken else ""))
+    (theirs / "sitecustomize.py").write_text(textwrap.dedent(f"""\
+        from __future__ import annotations
+        import dataclasses, os, sys
+
+        @dataclasses.dataclass  # needs its module in sys.modules, as site.py leaves it
+        class Setting:
+            name: str = "theirs"
+
+        assert sys.modules["sitecustomize"].Setting is Setting
+        with open({str(ran)!r}, "a") as log:
+            log.write(f"{{os.getpid()}}\\n")
+        """) + ("raise RuntimeError('their own bug')\n" if broken else ""))
     code = program(tmp_path, """
         import os, boto3
         boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="old")
