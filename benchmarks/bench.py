@@ -303,10 +303,11 @@ def delete_answer(record: dict) -> tuple:
     return parse_input(OPERATION, xml), model.output_shape, len(xml)
 
 
-def parse_only_client(response_dict: dict, output_shape: Any) -> Any:
-    """c3, the floor as an interceptor: a client without our handlers whose
-    ``before-call`` handler only runs botocore's parser (a parser per call,
-    as botocore's endpoint makes one per response) on the pre-rendered XML."""
+def parse_only_client(response_dict: dict, output_shape: Any, operation: str = OPERATION) -> Any:
+    """The floor as an interceptor (c3, h3): a client without our handlers
+    whose ``before-call`` handler for ``operation`` only runs botocore's
+    parser (a parser per call, as botocore's endpoint makes one per
+    response) on the pre-rendered XML."""
     factory = ResponseParserFactory()
     canned_http = AWSResponse(CLOSED_ENDPOINT, 200, dict(response_dict["headers"]), None)
 
@@ -314,7 +315,7 @@ def parse_only_client(response_dict: dict, output_shape: Any) -> Any:
         return canned_http, factory.create_parser("query").parse(response_dict, output_shape)
 
     client = make_client(clean_session())
-    client.meta.events.register(f"before-call.redshift.{OPERATION}", parse_only)
+    client.meta.events.register(f"before-call.redshift.{operation}", parse_only)
     return client
 
 
@@ -567,16 +568,8 @@ def bench_describe_page(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
             describe(MaxRecords=PAGE)
             parse(response_dict, output_shape)
 
-    # h3. the floor as an interceptor: a before-call handler that only parses
-    # the pre-rendered page (a parser per call, as botocore's endpoint does).
-    factory = ResponseParserFactory()
-    canned_http = AWSResponse(CLOSED_ENDPOINT, 200, dict(response_dict["headers"]), None)
-
-    def parse_only(**_: Any) -> tuple:
-        return canned_http, factory.create_parser("query").parse(response_dict, output_shape)
-
-    parsing = make_client(clean_session())
-    parsing.meta.events.register(f"before-call.redshift.{DESCRIBE}", parse_only)
+    # h3. the floor as an interceptor: a handler that only parses the page.
+    parsing = parse_only_client(response_dict, output_shape, DESCRIBE)
 
     def run_parsing(n: int) -> None:
         describe = parsing.describe_cluster_snapshots

@@ -56,20 +56,17 @@ LAYOUT_STEP = 37  # bytes of environment padding between one layout and the next
 def run_case(case: str, calls: int) -> None:
     """The measured program: set up, warm up, then ``calls`` more calls."""
     from bench import (
-        CLOSED_ENDPOINT,
-        OPERATION,
-        REQUEST_ID,
         clean_session,
+        delete_answer,
         deleted_response,
         isolate_environment,
         make_client,
+        parse_only_client,
     )
-    from botocore.awsrequest import AWSResponse
-    from botocore.parsers import ResponseParserFactory, create_parser
+    from botocore.parsers import create_parser
     from botocore.stub import Stubber
 
     from redshift_intercept import intercept
-    from redshift_intercept._wire import render_success
 
     isolate_environment()
     total = calls + WARM_UP
@@ -79,35 +76,25 @@ def run_case(case: str, calls: int) -> None:
     for index in range(SEEDED):
         rs.add_snapshot(SnapshotIdentifier=f"snap-{index:05d}")
     record = rs.backend.get(rs.account_id, "us-east-1", f"snap-{SEEDED - 1:05d}")
-    response = deleted_response(record)
-    clean = make_client(clean_session())
-    model = clean.meta.service_model.operation_model(OPERATION)
-    xml = render_success(model, response, REQUEST_ID)
-    headers = AWSResponse(CLOSED_ENDPOINT, 200, {"x-amzn-requestid": REQUEST_ID, "content-type": "text/xml",
-                                                 "content-length": str(len(xml)), "date": "x"}, None).headers
-    response_dict = {"headers": headers, "status_code": 200, "body": xml, "context": {"operation_name": OPERATION}}
+    response_dict, output_shape, _ = delete_answer(record)
     call: Callable[[str], Any]
     if case == "a":
         rs.start()
         call = make_client().delete_cluster_snapshot
     elif case == "b":
+        clean = make_client(clean_session())
         stubber = Stubber(clean)
         stubber.activate()
         for _ in range(total):
-            stubber.add_response("delete_cluster_snapshot", dict(response))
+            stubber.add_response("delete_cluster_snapshot", deleted_response(record))
         call = clean.delete_cluster_snapshot
     elif case == "c1":
         parser = create_parser("query")
 
         def call(SnapshotIdentifier: str) -> Any:
-            return parser.parse(response_dict, model.output_shape)
+            return parser.parse(response_dict, output_shape)
     else:
-        factory = ResponseParserFactory()
-        canned = AWSResponse(CLOSED_ENDPOINT, 200, dict(headers), None)
-        clean.meta.events.register(
-            f"before-call.redshift.{OPERATION}",
-            lambda **_: (canned, factory.create_parser("query").parse(response_dict, model.output_shape)))
-        call = clean.delete_cluster_snapshot
+        call = parse_only_client(response_dict, output_shape).delete_cluster_snapshot
     ids = [f"snap-{index:05d}" for index in range(total)]
     for snapshot_id in ids[:WARM_UP]:
         call(SnapshotIdentifier=snapshot_id)
