@@ -9,10 +9,12 @@ faithful in-process fake.
 """
 
 from ._backend import CallJournal, MemoryBackend, SnapshotBackend
+from ._calls import Call, CallList
 from ._clock import Clock
 from ._errors import UnhandledOperationError
+from ._faults import Fault
 from ._hooks import install_globally as _install_globally
-from ._intercept import Call, CallList, Fault, RedshiftIntercept, intercept
+from ._intercept import RedshiftIntercept, intercept
 from ._sqlite import BackendError, SqliteBackend
 
 __all__ = [

@@ -8,8 +8,9 @@ treat the records it is given and returns as read-only values.
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol, runtime_checkable
+from typing import Any, Callable, Dict, List, Optional, Protocol, Union, runtime_checkable
 
 Snapshot = Dict[str, Any]
 
@@ -140,3 +141,36 @@ class MemoryBackend:
 
     def read_calls(self) -> List[Dict[str, Any]]:
         return list(self._calls)
+
+
+class Clusters(MemoryBackend):
+    """Seeded clusters, keyed by ``ClusterIdentifier``: interceptor
+    configuration, kept in this process."""
+
+    _key = "ClusterIdentifier"
+
+
+def resolve_backend(backend: Union[SnapshotBackend, str, None]) -> SnapshotBackend:
+    """A backend object from ``None``, a backend, or a short form:
+    ``"memory"``, ``"sqlite://"`` (a new temporary file) or
+    ``"sqlite:///path/to/file.db"``."""
+    if backend is None or backend == "memory":
+        return MemoryBackend()
+    if isinstance(backend, str):
+        if backend in ("sqlite", "sqlite://"):
+            import tempfile
+
+            from ._sqlite import SqliteBackend
+
+            return SqliteBackend(os.path.join(tempfile.mkdtemp(prefix="redshift-intercept-"), "state.db"))
+        if backend.startswith("sqlite:///"):
+            from ._sqlite import SqliteBackend
+
+            return SqliteBackend(backend[len("sqlite:///"):])
+        raise ValueError(f"backend {backend!r} is not a backend short form: use 'memory', 'sqlite://' "
+                         "(a new temporary file) or 'sqlite:///path/to/file.db'")
+    if not isinstance(backend, SnapshotBackend):
+        raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
+                        "(insert, get, list, update, remove), e.g. MemoryBackend(), or be a short form "
+                        f"such as 'sqlite:///state.db'; got {type(backend).__name__}")
+    return backend

@@ -1,4 +1,5 @@
-"""The interceptor's clock: real UTC time plus an offset a test can move."""
+"""Time: the interceptor's ``Clock`` (real UTC time plus an offset a test
+can move) and the one place where times are cut to what Redshift sends."""
 
 from __future__ import annotations
 
@@ -6,6 +7,17 @@ import datetime as _dt
 import threading
 
 UTC = _dt.timezone.utc
+
+
+def to_millis(value: _dt.datetime) -> _dt.datetime:
+    """``value`` cut to the millisecond: Redshift reports times to the
+    millisecond, so that is all a record keeps and all a response carries."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def utc_now() -> _dt.datetime:
+    """The real current time, UTC, to the millisecond."""
+    return to_millis(_dt.datetime.now(UTC))
 
 
 class Clock:
@@ -23,8 +35,7 @@ class Clock:
 
     def now(self) -> _dt.datetime:
         """The current time, UTC, to the millisecond (as Redshift reports times)."""
-        now = _dt.datetime.now(UTC) + self._offset
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+        return to_millis(_dt.datetime.now(UTC) + self._offset)
 
     def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0,
                 days: float = 0) -> _dt.datetime:

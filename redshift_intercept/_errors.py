@@ -42,3 +42,42 @@ class ServiceError(Exception):
         self.message = message
         self.status = status
         self.sender = sender
+
+
+class NotAnswered(Exception):
+    """Raised by the service core for an operation it has no rule for (and
+    no injected fault): the front door decides (refuse, or let it through)."""
+
+
+# The errors several rules answer with, each worded once. Messages whose real
+# text is not public are ours; the README documents them.
+
+
+def snapshot_not_found(snapshot_id: str) -> ServiceError:
+    return ServiceError("ClusterSnapshotNotFound", f"Snapshot {snapshot_id} not found.")
+
+
+def cluster_not_found(cluster_id: str) -> ServiceError:
+    return ServiceError("ClusterNotFound", f"Cluster {cluster_id} not found.")
+
+
+def resource_not_found(arn: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundFault", f"The resource with ARN {arn} was not found.")
+
+
+def invalid_value(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValue", message, status=400, sender=True)
+
+
+def invalid_combination(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterCombination", message, status=400, sender=True)
+
+
+def invalid_state(message: str) -> ServiceError:
+    return ServiceError("InvalidClusterSnapshotState", message)
+
+
+def invalid_retention(value: int) -> ServiceError:
+    return ServiceError("InvalidRetentionPeriodFault",
+                        f"Invalid manual snapshot retention period {value}: it must be -1 "
+                        "(retain indefinitely) or between 1 and 3653 days.")

@@ -18,8 +18,9 @@ from botocore.model import Shape
 from botocore.utils import parse_timestamp
 
 from . import _model
-
-UTC = _dt.timezone.utc
+from ._arns import snapshot_arn
+from ._clock import UTC, to_millis, utc_now
+from ._tags import first_tag_problem
 
 SNAPSHOT_STATES = ("available", "creating", "failed", "cancelled", "final snapshot")
 SNAPSHOT_TYPES = ("manual", "automated")
@@ -58,11 +59,6 @@ def check_identifier(value: str, field: str, automated: bool = False) -> None:
             "digits or hyphens, starting with a letter, with no two consecutive hyphens "
             "and no trailing hyphen"
         )
-
-
-def utc_now() -> _dt.datetime:
-    now = _dt.datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 # ---------------------------------------------------------------- validation
@@ -117,9 +113,8 @@ def _check_timestamp(value: Any, field: str) -> _dt.datetime:
         raise _type_error(field, "a datetime or an ISO-8601 string", value)
     if value.tzinfo is None:  # botocore reads naive datetimes as UTC; so do we
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
     # Redshift sends milliseconds; keep exactly what a response can carry.
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return to_millis(value.astimezone(UTC))
 
 
 def _unknown_field(shape: Shape, name: str, where: str) -> TypeError:
@@ -191,15 +186,10 @@ def check_retention(value: int) -> None:
                          f"days, got {value}")
 
 
-def tag_problem(key: object, value: object) -> str | None:
-    """Why Redshift would refuse this tag, or None."""
-    if not isinstance(key, str) or not 1 <= len(key) <= 128:
-        return f"Tag key {key!r} must be 1-128 characters"
-    if key.lower().startswith("aws:"):
-        return f"Tag key {key!r} uses the reserved prefix 'aws:'"
-    if not isinstance(value, str) or len(value) > 256:
-        return f"Tag value for key {key!r} must be 0-256 characters"
-    return None
+def _check_tags(checked: Mapping[str, Any]) -> None:
+    problem = first_tag_problem(checked.get("Tags", ()))
+    if problem:
+        raise ValueError(f"Tags: {problem}")
 
 
 def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
@@ -229,10 +219,7 @@ def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
         raise ValueError("ManualSnapshotRetentionPeriod is only carried by manual snapshots")
     retention = checked.get("ManualSnapshotRetentionPeriod", -1)
     check_retention(retention)
-    for tag in checked.get("Tags", ()):
-        problem = tag_problem(tag.get("Key"), tag.get("Value", ""))
-        if problem:
-            raise ValueError(f"Tags: {problem}")
+    _check_tags(checked)
     cluster = checked.get("ClusterIdentifier", "examplecluster")
     check_identifier(cluster, "ClusterIdentifier")
     if "OwnerAccount" in checked:
@@ -277,7 +264,7 @@ def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
         "RestorableNodeTypes": [node_type],
         "EnhancedVpcRouting": False,
         "MaintenanceTrackName": "current",
-        "SnapshotArn": f"arn:aws:redshift:{region}:{account_id}:snapshot:{cluster}/{snapshot_id}",
+        "SnapshotArn": snapshot_arn(region, account_id, cluster, snapshot_id),
     }
     if not automated:
         record["ManualSnapshotRetentionPeriod"] = retention
@@ -321,6 +308,7 @@ def new_cluster(account_id: str, region: str, fields: Mapping[str, Any],
     if status not in CLUSTER_STATES:
         raise ValueError(f"ClusterStatus must be one of {CLUSTER_STATES}, got {status!r}")
     check_retention(checked.get("ManualSnapshotRetentionPeriod", -1))
+    _check_tags(checked)
     seed = _digest(account_id, region, cluster)
     port = checked.get("Endpoint", {}).get("Port", 5439)
     record: dict[str, Any] = {

@@ -1,0 +1,97 @@
+"""Seeding and reading the state directly, outside any call: the work
+behind ``add_snapshot``, ``load_snapshots``, ``dump_snapshots``,
+``snapshots``, ``add_cluster`` and ``complete_creation``.
+
+Records are checked (``_records``) before anything is stored, so a refused
+seed stores nothing; what is returned are copies.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any, Dict, List, Union
+
+from ._dispatch import Caller, Service
+from ._files import json_default, read_json, to_json_text, write_atomically
+from ._records import PENDING, new_cluster, new_snapshot, public
+from ._rules import settled
+
+
+def add_snapshot(service: Service, caller: Caller, fields: Dict[str, Any]) -> Dict[str, Any]:
+    record = new_snapshot(caller.account_id, caller.region, fields, now=service.clock.now())
+    owner = record["OwnerAccount"]
+    if not service.backend.insert(owner, caller.region, record):
+        raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already "
+                         f"exists in account {owner}, region {caller.region}")
+    return copy.deepcopy(record)
+
+
+def snapshots(service: Service, caller: Caller) -> List[Dict[str, Any]]:
+    scope = service.scope(caller)
+    return [public(settled(scope, r)) for r in copy.deepcopy(service.backend.list(caller.account_id, caller.region))]
+
+
+def load_snapshots(service: Service, caller: Caller, source: Any) -> List[Dict[str, Any]]:
+    data = read_json(source, "source")
+    if not isinstance(data, dict) or not isinstance(data.get("Snapshots"), list):
+        raise ValueError('source must hold {"Snapshots": [...]}, the shape '
+                         "describe_cluster_snapshots returns")
+    region = caller.region
+    now = service.clock.now()
+    records = []
+    for index, fields in enumerate(data["Snapshots"]):
+        if not isinstance(fields, dict):
+            raise TypeError(f"Snapshots[{index}] must be an object, got {type(fields).__name__}")
+        try:
+            records.append(new_snapshot(caller.account_id, region, fields, now=now))
+        except (TypeError, ValueError) as error:
+            name = fields.get("SnapshotIdentifier", "?")
+            raise type(error)(f"Snapshots[{index}] ({name}): {error}") from None
+    stored: List[Dict[str, Any]] = []
+    backend = service.backend
+    for record in records:
+        if not backend.insert(record["OwnerAccount"], region, record):
+            for done in stored:
+                backend.remove(done["OwnerAccount"], region, done["SnapshotIdentifier"], lambda _: None)
+            raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already exists in "
+                             f"account {record['OwnerAccount']}, region {region}; nothing was loaded")
+        stored.append(record)
+    return copy.deepcopy(stored)
+
+
+def dump_snapshots(service: Service, caller: Caller, target: Union[str, os.PathLike[str], Any, None]
+                   ) -> Dict[str, Any]:
+    data = {"Snapshots": snapshots(service, caller)}
+    if target is not None:
+        text = to_json_text(data)
+        if hasattr(target, "write"):
+            target.write(text)
+        else:
+            write_atomically(os.fspath(target), text)
+    return json.loads(json.dumps(data, default=json_default))
+
+
+def add_cluster(service: Service, caller: Caller, fields: Dict[str, Any]) -> Dict[str, Any]:
+    record = new_cluster(caller.account_id, caller.region, fields, now=service.clock.now())
+    if not service.clusters.insert(caller.account_id, caller.region, record):
+        raise ValueError(f"ClusterIdentifier {record['ClusterIdentifier']!r} already exists "
+                         f"in account {caller.account_id}, region {caller.region}")
+    return copy.deepcopy(record)
+
+
+def complete_creation(service: Service, caller: Caller, snapshot_id: str, status: str) -> Dict[str, Any]:
+    if status not in ("available", "failed"):
+        raise ValueError(f"status must be 'available' or 'failed', got {status!r}")
+
+    def settle(record: Dict[str, Any]) -> Dict[str, Any]:
+        if PENDING not in record:
+            raise ValueError(f"snapshot {snapshot_id!r} is not being created "
+                             f"(its status is {record['Status']!r})")
+        return {**record, PENDING: {"at": service.clock.now(), "status": status}}
+
+    updated = service.backend.update(caller.account_id, caller.region, snapshot_id, settle)
+    if updated is None:
+        raise KeyError(f"no snapshot {snapshot_id!r} in account {caller.account_id}, region {caller.region}")
+    return public(settled(service.scope(caller), updated))
