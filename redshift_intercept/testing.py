@@ -36,13 +36,19 @@ UTC = dt.timezone.utc
 TRICKY = "a&b <c> \"d\" 'e' é ü 雪 🎉 \r\n\ttrail ]]> &amp; \\ \u2028"
 
 
-def make_client(region: str = "us-east-1"):
-    """A Redshift client that can only reach a closed port on this machine:
-    anything our interception missed fails instead of reaching AWS."""
-    return boto3.Session().client(
-        "redshift", region_name=region, endpoint_url="http://127.0.0.1:9",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2))
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+"""A loopback port nothing listens on: a call that escaped interception fails here."""
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2)
+
+
+def make_client(region: str = "us-east-1", *, session: Any = None, service: str = "redshift") -> Any:
+    """A client (of ``session``, a ``boto3.Session``; a new one by default)
+    that can only reach a closed port on this machine, with dummy
+    credentials and no retries: anything our interception missed fails
+    with ``EndpointConnectionError`` instead of reaching AWS."""
+    session = session or boto3.Session()
+    return session.client(service, region_name=region, endpoint_url=CLOSED_ENDPOINT,
+                          aws_access_key_id="testing", aws_secret_access_key="testing", config=NO_RETRIES)
 
 
 def record(snapshot_id: str, **fields: Any) -> dict:

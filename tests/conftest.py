@@ -1,15 +1,26 @@
 """Shared test helpers. No test needs AWS credentials or the network: clients
-get dummy keys and a closed loopback endpoint, so anything that escaped our
-interception fails with EndpointConnectionError instead of reaching AWS."""
+get dummy keys and a closed loopback endpoint (``make_client``, the one
+client factory, from the public ``redshift_intercept.testing``), so anything
+that escaped our interception fails with EndpointConnectionError instead of
+reaching AWS."""
 
 from __future__ import annotations
 
-import boto3
-import pytest
-from botocore.config import Config
+import datetime as dt
 
-CLOSED_ENDPOINT = "http://127.0.0.1:9"
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2)
+import pytest
+
+from redshift_intercept.testing import CLOSED_ENDPOINT, NO_RETRIES, make_client
+
+__all__ = ["ARN", "CLOSED_ENDPOINT", "NO_RETRIES", "UTC", "error_code", "make_client"]
+
+UTC = dt.timezone.utc
+ARN = "arn:aws:redshift:us-east-1:123456789012:snapshot:{cluster}/{snapshot}"
+
+
+def error_code(excinfo) -> str:
+    """The Redshift error code of a ``pytest.raises`` ClientError."""
+    return excinfo.value.response["Error"]["Code"]
 
 
 @pytest.fixture(autouse=True)
@@ -22,19 +33,6 @@ def _isolated_aws_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def make_client(region: str = "us-east-1", session=None, service: str = "redshift"):
-    """A client that can only ever reach a closed port on this machine."""
-    session = session or boto3.Session()
-    return session.client(
-        service,
-        region_name=region,
-        endpoint_url=CLOSED_ENDPOINT,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=NO_RETRIES,
-    )
-
-
 @pytest.fixture
 def client():
     return make_client()
@@ -44,3 +42,11 @@ def client():
 def rs(redshift_intercept):
     """The plugin's fixture, under a short name."""
     return redshift_intercept
+
+
+@pytest.fixture
+def prod(rs):
+    """A seeded cluster whose attributes differ from every snapshot default."""
+    return rs.add_cluster(ClusterIdentifier="prod", NodeType="ra3.4xlarge", NumberOfNodes=4,
+                          Encrypted=True, KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/k",
+                          ManualSnapshotRetentionPeriod=30)

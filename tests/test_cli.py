@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from redshift_intercept import SqliteBackend, intercept
-from redshift_intercept._cli import ENV_STATE, SITECUSTOMIZE, _Progress, example_seed
+from redshift_intercept._cli import _Progress, example_seed
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -220,21 +220,6 @@ def test_progress_line_only_on_a_terminal(tmp_path, monkeypatch):
         time.sleep(0.6)
     assert plain.getvalue() == ""
 
-
-def test_a_process_that_cannot_be_intercepted_is_stopped_before_it_runs(tmp_path):
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE.format(env=ENV_STATE))
-    broken = tmp_path / "not-a-database"
-    broken.write_text("plain text")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), ENV_STATE: str(broken),
-           "REDSHIFT_INTERCEPT_ACCOUNT": "123456789012", "REDSHIFT_INTERCEPT_REGION": "us-east-1"}
-    result = subprocess.run([sys.executable, "-c", "print('ran unintercepted')"], capture_output=True, text=True,
-                            env=env)
-    assert result.returncode == 70
-    assert result.stdout == ""
-    assert "redshift-intercept: cannot intercept Redshift in this process (BackendError:" in result.stderr
-    assert broken.read_text() == "plain text"
 
 
 @pytest.mark.parametrize("broken", [False, True])

@@ -9,19 +9,14 @@ import pytest
 
 from redshift_intercept import MemoryBackend, intercept
 
-from .conftest import make_client
+from .conftest import UTC, error_code, make_client
 
-UTC = dt.timezone.utc
 DAY = dt.timedelta(days=1)
 T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def ids(response) -> list[str]:
     return [s["SnapshotIdentifier"] for s in response["Snapshots"]]
-
-
-def code(excinfo) -> str:
-    return excinfo.value.response["Error"]["Code"]
 
 
 @pytest.fixture
@@ -97,7 +92,7 @@ def test_filters(seeded, client, params, expected):
 def test_refused_requests(seeded, client, params, error, status):
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         client.describe_cluster_snapshots(**params)
-    assert code(excinfo) == error
+    assert error_code(excinfo) == error
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
 
 

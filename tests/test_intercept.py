@@ -1,0 +1,223 @@
+"""The interceptor object: context manager, decorator, start/stop, nesting, options and their errors."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import botocore.exceptions
+import botocore.session
+import pytest
+
+from redshift_intercept import MemoryBackend, RedshiftIntercept, intercept
+
+from .conftest import make_client
+
+ESCAPED = botocore.exceptions.EndpointConnectionError
+
+
+def _seeded(**options) -> RedshiftIntercept:
+    rs = intercept(**options)
+    rs.add_snapshot(SnapshotIdentifier="snap")
+    return rs
+
+
+def test_context_manager_answers_then_lets_go(client):
+    with _seeded() as rs:
+        assert rs.active
+        assert client.delete_cluster_snapshot(SnapshotIdentifier="snap")["Snapshot"]["Status"] == "deleted"
+    assert not rs.active
+    with pytest.raises(ESCAPED):  # nothing of ours answers any more: the call hits the closed port
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+    assert rs.calls.call_count == 1
+
+
+def test_start_and_stop(client):
+    rs = _seeded()
+    assert rs.start() is rs
+    try:
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+    finally:
+        rs.stop()
+    with pytest.raises(ESCAPED):
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+
+
+def test_start_twice_and_stop_when_inactive_are_errors():
+    rs = intercept()
+    with pytest.raises(RuntimeError, match="already active"):
+        with rs:
+            rs.start()
+    with pytest.raises(RuntimeError, match="not active; stop\\(\\) follows start\\(\\)"):
+        rs.stop()
+
+
+def test_decorator_runs_the_function_intercepted(client):
+    rs = _seeded()
+
+    @rs
+    def cleanup(snapshot_id):
+        return client.delete_cluster_snapshot(SnapshotIdentifier=snapshot_id)["Snapshot"]["Status"]
+
+    assert cleanup("snap") == "deleted"
+    assert not rs.active
+    assert rs.calls.assert_called_once().params == {"SnapshotIdentifier": "snap"}
+
+
+def test_decorator_passes_the_interceptor_as_rs_and_hides_it_from_the_signature(client):
+    @intercept(region="eu-west-1")
+    def job(limit, rs):
+        rs.add_snapshot(SnapshotIdentifier="snap")
+        return rs, limit
+
+    assert list(inspect.signature(job).parameters) == ["limit"]
+    rs, limit = job(3)
+    assert isinstance(rs, RedshiftIntercept) and limit == 3
+    assert rs.snapshots()[0]["AvailabilityZone"].startswith("eu-west-1")
+
+
+def test_async_decorator_and_async_context_manager(client):
+    rs = _seeded()
+
+    @rs
+    async def delete():
+        return client.delete_cluster_snapshot(SnapshotIdentifier="snap")["Snapshot"]["Status"]
+
+    assert inspect.iscoroutinefunction(delete)
+    assert asyncio.run(delete()) == "deleted"
+    assert not rs.active
+
+    async def with_block():
+        async with intercept() as inner:
+            inner.add_snapshot(SnapshotIdentifier="other")
+            client.delete_cluster_snapshot(SnapshotIdentifier="other")
+            return inner
+
+    assert asyncio.run(with_block()).calls.call_count == 1
+
+
+def test_nested_interceptors_innermost_answers_and_outer_resumes(client):
+    outer, inner = intercept(), intercept()
+    outer.add_snapshot(SnapshotIdentifier="outer-only")
+    inner.add_snapshot(SnapshotIdentifier="inner-only")
+    with outer:
+        with inner:
+            with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+                client.delete_cluster_snapshot(SnapshotIdentifier="outer-only")
+            client.delete_cluster_snapshot(SnapshotIdentifier="inner-only")
+        client.delete_cluster_snapshot(SnapshotIdentifier="outer-only")
+    assert [c.error_code for c in inner.calls] == ["ClusterSnapshotNotFound", None]
+    assert outer.calls.assert_called_once().error_code is None
+    with pytest.raises(ESCAPED):
+        client.delete_cluster_snapshot(SnapshotIdentifier="outer-only")
+
+
+def test_stopping_out_of_order_keeps_the_other_active(client):
+    first, second = _seeded(), intercept()
+    first.start()
+    second.start()
+    first.stop()
+    with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+    second.stop()
+    assert second.calls.call_count == 1 and first.calls.call_count == 0
+
+
+def test_call_journal_records_what_the_caller_passed(client):
+    with _seeded() as rs:
+        rs.add_snapshot(SnapshotIdentifier="two", ClusterIdentifier="prod")
+        client.delete_cluster_snapshot(SnapshotIdentifier="two", SnapshotClusterIdentifier="prod")
+        with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault) as excinfo:
+            client.delete_cluster_snapshot(SnapshotIdentifier="nope")
+    first, second = rs.calls
+    assert first.operation == "DeleteClusterSnapshot"
+    assert first.params == {"SnapshotIdentifier": "two", "SnapshotClusterIdentifier": "prod"}
+    assert first.region == "us-east-1" and first.account_id == "123456789012"
+    assert first.response["Snapshot"]["SnapshotIdentifier"] == "two" and first.error_code is None
+    assert second.response is None and second.error_code == "ClusterSnapshotNotFound"
+    assert second.error == excinfo.value.response
+    assert rs.calls.called and rs.calls.last is second
+    assert rs.calls.of("DeleteClusterSnapshot") == [first, second]
+    assert rs.calls.of("DescribeClusterSnapshots") == []
+    with pytest.raises(AssertionError, match="expected exactly 1 Redshift call, got 2"):
+        rs.calls.assert_called_once()
+    with pytest.raises(AssertionError, match="expected no Redshift call, got 2"):
+        rs.calls.assert_not_called()
+
+
+def test_empty_journal_helpers():
+    rs = intercept()
+    assert not rs.calls.called and rs.calls.call_count == 0
+    with pytest.raises(IndexError, match="no Redshift call has been answered yet"):
+        _ = rs.calls.last
+
+
+def test_interceptors_can_share_a_backend(client):
+    backend = MemoryBackend()
+    intercept(backend=backend).add_snapshot(SnapshotIdentifier="shared-state")
+    with intercept(backend=backend) as rs:
+        client.delete_cluster_snapshot(SnapshotIdentifier="shared-state")
+        assert rs.backend is backend
+    assert backend.list("123456789012", "us-east-1") == []
+
+
+def test_region_defaults_to_aws_default_region(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-2")
+    rs = intercept()
+    assert rs.region == "ap-southeast-2"
+    assert rs.add_snapshot(SnapshotIdentifier="s")["SnapshotArn"].startswith(
+        "arn:aws:redshift:ap-southeast-2:")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert intercept().region == "us-east-1"
+
+
+def test_region_option_does_not_restrict_which_clients_are_answered():
+    with intercept(region="eu-west-1") as rs:
+        rs.add_snapshot(region="us-east-1", SnapshotIdentifier="snap")
+        make_client("us-east-1").delete_cluster_snapshot(SnapshotIdentifier="snap")
+
+
+def test_repr_says_what_it_is():
+    rs = intercept()
+    assert repr(rs) == ("<RedshiftIntercept inactive, all clients, account 123456789012, "
+                        "region us-east-1, 0 call(s)>")
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"target": 3}, TypeError,
+     "target must be a Redshift client, a boto3.Session, a botocore Session or None, got int"),
+    ({"backend": object()}, TypeError, "backend must implement redshift_intercept.SnapshotBackend"),
+    ({"backend": "memory:"}, ValueError,
+     "backend 'memory:' is not a backend short form: use 'memory', 'sqlite://' (a new temporary file) or "
+     "'sqlite:///path/to/file.db'"),
+    ({"backend": 3}, TypeError, "or be a short form such as 'sqlite:///state.db'; got int"),
+    ({"journal": 1}, TypeError, "journal must be True or False, got 1"),
+    ({"region": "nowhere"}, ValueError,
+     "region must be an AWS region name such as 'us-east-1'; got 'nowhere'"),
+    ({"region": 5}, TypeError, "region must be a str"),
+    ({"account_id": "123"}, ValueError, "account_id must be 12 digits, like '123456789012'; got '123'"),
+    ({"account_id": 123456789012}, TypeError, "account_id must be a str of 12 digits"),
+    ({"passthrough": "yes"}, TypeError, "passthrough must be True or False, got 'yes'"),
+])
+def test_bad_options_name_the_argument(kwargs, error, message):
+    with pytest.raises(error) as excinfo:
+        intercept(**kwargs)
+    assert message in str(excinfo.value)
+
+
+def test_bad_region_from_the_environment_says_where_it_came_from(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "bogus")
+    with pytest.raises(ValueError, match=r"region \(from AWS_DEFAULT_REGION\) must be"):
+        intercept()
+
+
+def test_decorating_without_parentheses_explains_the_fix():
+    with pytest.raises(TypeError, match=r"To decorate, call intercept: @intercept\(\), not @intercept"):
+        @intercept
+        def job():  # pragma: no cover
+            pass
+
+
+def test_decorating_a_non_callable_is_an_error():
+    with pytest.raises(TypeError, match="intercept\\(\\) decorates functions, got int"):
+        intercept()(5)
