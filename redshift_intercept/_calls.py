@@ -64,17 +64,28 @@ class CallList(List[Call]):
                                  f"{[c.operation for c in self]}")
 
 
-def journal_entry(call: Call) -> Dict[str, Any]:
-    """The call as a journal keeps it: JSON values only, and the writing process's id."""
-    entry = {"operation": call.operation, "params": call.params, "region": call.region,
-             "account_id": call.account_id, "error_code": call.error_code,
-             "request_id": call.request_id, "pid": os.getpid()}
-    if call.error is not None:
-        entry["error"] = {"Error": dict(call.error.get("Error", {}))}
-        entry["error_message"] = call.error.get("Error", {}).get("Message", "")
-    if call.response is not None:
-        entry["response"] = {k: v for k, v in call.response.items() if k != "ResponseMetadata"}
+def journal_entry(operation: str, params: Dict[str, Any], region: str, account_id: str, request_id: str,
+                  response: Optional[Dict[str, Any]] = None, error: Optional[Dict[str, Any]] = None
+                  ) -> Dict[str, Any]:
+    """A call as a journal keeps it: JSON values only (times as Redshift
+    writes them), and the writing process's id. ``response`` is the result
+    the caller got (without ``ResponseMetadata``); ``error`` the parsed error
+    (``{"Error": {"Code", "Message", "Type"}}``)."""
+    entry: Dict[str, Any] = {"operation": operation, "params": params, "region": region, "account_id": account_id,
+                             "error_code": None if error is None else error["Error"].get("Code"),
+                             "request_id": request_id, "pid": os.getpid()}
+    if error is not None:
+        entry["error"] = {"Error": dict(error["Error"])}
+        entry["error_message"] = error["Error"].get("Message", "")
+    if response is not None:
+        entry["response"] = {k: v for k, v in response.items() if k != "ResponseMetadata"}
     return json.loads(json.dumps(entry, default=json_default))
+
+
+def journal_entry_of(call: Call) -> Dict[str, Any]:
+    """``journal_entry`` for a ``Call``."""
+    return journal_entry(call.operation, call.params, call.region, call.account_id, call.request_id,
+                         call.response, None if call.error is None else {"Error": call.error.get("Error", {})})
 
 
 def call_from_entry(entry: Dict[str, Any]) -> Call:

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ._arns import parse_arn
 from ._files import json_default, read_json, write_atomically
-from ._startup import ENV_ACCOUNT, ENV_CLUSTERS, ENV_REGION, ENV_STATE, SITECUSTOMIZE
+from ._startup import ENV_ACCOUNT, ENV_REGION, ENV_STATE, SITECUSTOMIZE
 
 
 class UsageError(Exception):
@@ -44,34 +44,33 @@ def _load_json(path: str, what: str) -> Any:
         raise UsageError(str(error)) from None
 
 
-def _check_clusters(path: str, account: str, region: str) -> None:
-    from ._intercept import intercept
-
-    data = _load_json(path, "clusters")
-    if not isinstance(data, dict) or not isinstance(data.get("Clusters"), list):
-        raise UsageError(f'clusters file {path!r} must hold {{"Clusters": [...]}}, the shape '
-                         "describe_clusters returns")
-    probe = intercept(account_id=account, region=region)
-    for index, fields in enumerate(data["Clusters"]):
-        try:
-            if not isinstance(fields, dict):
-                raise TypeError(f"must be an object, got {type(fields).__name__}")
-            probe.add_cluster(**fields)
-        except (TypeError, ValueError) as error:
-            raise UsageError(f"clusters file {path!r}: Clusters[{index}]: {error}") from None
-
-
-def _seed(state_path: str, seed_path: str, account: str, region: str) -> List[Dict[str, Any]]:
+def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optional[str], account: str,
+          region: str) -> List[Dict[str, Any]]:
+    """Seed the state every process of the run shares: clusters first (so
+    that snapshots of a seeded cluster can agree with it), then snapshots.
+    Returns the snapshots stored."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
-    data = _load_json(seed_path, "snapshots")
+    clusters = _load_json(clusters_path, "clusters") if clusters_path else None
+    if clusters is not None and (not isinstance(clusters, dict) or not isinstance(clusters.get("Clusters"), list)):
+        raise UsageError(f'clusters file {clusters_path!r} must hold {{"Clusters": [...]}}, the shape '
+                         "describe_clusters returns")
+    snapshots = _load_json(snapshots_path, "snapshots") if snapshots_path else None
     with SqliteBackend(state_path) as backend:
         rs = intercept(backend=backend, account_id=account, region=region)
-        try:
-            rs.load_snapshots(data)
-        except (TypeError, ValueError) as error:
-            raise UsageError(f"snapshots file {seed_path!r}: {error}") from None
+        for index, fields in enumerate(clusters["Clusters"] if clusters is not None else ()):
+            try:
+                if not isinstance(fields, dict):
+                    raise TypeError(f"must be an object, got {type(fields).__name__}")
+                rs.add_cluster(**fields)
+            except (TypeError, ValueError) as error:
+                raise UsageError(f"clusters file {clusters_path!r}: Clusters[{index}]: {error}") from None
+        if snapshots is not None:
+            try:
+                rs.load_snapshots(snapshots)
+            except (TypeError, ValueError) as error:
+                raise UsageError(f"snapshots file {snapshots_path!r}: {error}") from None
         return rs.backend.list(None, region)
 
 
@@ -218,13 +217,11 @@ def _run(args: argparse.Namespace) -> int:
     program = shutil.which(args.command[0])
     if program is None:
         raise UsageError(f"cannot run {args.command[0]!r}: no such program")
-    if args.clusters:
-        _check_clusters(args.clusters, account, region)
 
     workdir = tempfile.mkdtemp(prefix="redshift-intercept-")
     try:
         state = os.path.join(workdir, "state.db")
-        before = _seed(state, args.snapshots, account, region) if args.snapshots else []
+        before = _seed(state, args.snapshots, args.clusters, account, region)
         hook = os.path.join(workdir, "hook")
         os.mkdir(hook)
         with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as handle:
@@ -235,8 +232,6 @@ def _run(args: argparse.Namespace) -> int:
             [hook, package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         env.update({ENV_STATE: state, ENV_ACCOUNT: account, ENV_REGION: region,
                     "AWS_DEFAULT_REGION": region})
-        if args.clusters:
-            env[ENV_CLUSTERS] = os.path.abspath(args.clusters)
         # No credentials are needed; dummy ones keep botocore from searching for real ones.
         env.setdefault("AWS_ACCESS_KEY_ID", "redshift-intercept")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "redshift-intercept")

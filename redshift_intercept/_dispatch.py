@@ -7,18 +7,28 @@ a rule. Turning a request into ``params`` and the result into a response is
 the front door's job: the botocore hook (``_hooks``) renders the result to
 the wire and parses it with the caller's own parser; other doors (an HTTP
 endpoint, an async client) do the same through the same core.
+
+Each answer is one backend unit (``atomic``): what the rule reads and
+changes, and the journal entry that records it, take effect together or
+not at all.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, NamedTuple, Optional
 
-from ._backend import CallJournal, Clusters, SnapshotBackend
-from ._calls import Call, CallList, journal_entry
+from . import _model
+from ._backend import CallJournal, SnapshotBackend
+from ._calls import Call, CallList, journal_entry, journal_entry_of
 from ._clock import Clock
-from ._errors import NotAnswered
+from ._errors import NotAnswered, ServiceError
 from ._faults import Faults
 from ._rules import OPERATIONS, Scope
+from ._wire import error_status
+
+READ_ONLY = frozenset({"DescribeClusterSnapshots", "DescribeClusters", "DescribeTags"})
+"""Operations that change nothing but what the clock made due (a creation
+settling): their units start as readers."""
 
 
 class Caller(NamedTuple):
@@ -33,14 +43,13 @@ class Service:
     injected fault, else the operation's rule, over the backend, on the clock.
 
     It also keeps the record of answered calls (``calls``, ``unhandled``,
-    the backend's journal when ``journal`` is set), which every front door
-    appends to."""
+    and the backend's journal when ``journal`` is set), which every front
+    door appends to."""
 
     def __init__(self, backend: SnapshotBackend, journal: Optional[CallJournal] = None) -> None:
         self.backend = backend
         self.journal = journal
         self.clock = Clock()
-        self.clusters = Clusters()
         self.faults = Faults()
         self.creation_delay: Optional[float] = 0.0
         self.creation_outcome: str = "available"
@@ -51,26 +60,59 @@ class Service:
         """What ``caller`` sees of this service's state."""
         return Scope(self, caller.account_id, caller.region)
 
-    def answer(self, operation: str, params: Dict[str, Any], caller: Caller) -> Dict[str, Any]:
+    def answer(self, operation: str, params: Dict[str, Any], caller: Caller, *, request_id: str = "",
+               caller_params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """The result of one call (one attempt: a fault with ``times=2``
         answers two attempts). Raises ``ServiceError`` for a modelled error
-        and ``NotAnswered`` for an operation with no rule and no fault."""
+        and ``NotAnswered`` for an operation with no rule and no fault.
+
+        With a journal, the call is journaled (with ``request_id`` and
+        ``caller_params``, the parameters as the caller passed them; default
+        ``params``) in the same unit as the changes it made."""
+        journal = self.journal
         fault = self.faults.take(operation, params)
         if fault is not None:
-            raise fault.error()
+            error = fault.error()
+            if journal is not None:
+                journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
+            raise error
         rule = OPERATIONS.get(operation)
         if rule is None:
             raise NotAnswered(operation)
-        return rule(Scope(self, caller.account_id, caller.region), params)
+        scope = Scope(self, caller.account_id, caller.region)
+        write = operation not in READ_ONLY
+        if journal is None:
+            return self.backend.atomic(lambda: rule(scope, params), write)
+
+        def answer_and_journal() -> Dict[str, Any]:
+            result = rule(scope, params)
+            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, result=result))
+            return result
+
+        try:
+            return self.backend.atomic(answer_and_journal, write)
+        except ServiceError as error:
+            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
+            raise
+
+    @staticmethod
+    def _entry(operation: str, params: Dict[str, Any], caller: Caller, request_id: str,
+               caller_params: Optional[Dict[str, Any]], result: Optional[Dict[str, Any]] = None,
+               error: Optional[ServiceError] = None) -> Dict[str, Any]:
+        parsed_error = None
+        if error is not None:
+            sender = error_status(_model.service_model(), error)[1]
+            parsed_error = {"Error": {"Type": "Sender" if sender else "Receiver", "Code": error.code,
+                                      "Message": error.message}}
+        return journal_entry(operation, params if caller_params is None else caller_params, caller.region,
+                             caller.account_id, request_id, result, parsed_error)
 
     def record(self, call: Call) -> None:
-        """Keep an answered call (and journal it)."""
+        """Keep an answered call (``answer`` journaled it)."""
         self.calls.append(call)
-        if self.journal is not None:
-            self.journal.append_call(journal_entry(call))
 
     def record_refused(self, call: Call) -> None:
         """Keep a call refused as not modelled (and journal it)."""
         self.unhandled.append(call)
         if self.journal is not None:
-            self.journal.append_call(journal_entry(call))
+            self.journal.append_call(journal_entry_of(call))

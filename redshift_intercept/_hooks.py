@@ -228,15 +228,16 @@ def _answer(route: Route, model: Any, request_dict: dict, context: dict, origin:
     would return them, retries included; None to let the call through."""
     params = decode_params(model, request_dict)
     caller = Caller(route.account_id, context["client_region"])
+    shown = _caller_params(context, params)
     attempts = 1
     while True:
         try:
-            http, parsed = _attempt(route.service, model, request_dict, context, origin, params, caller)
+            http, parsed = _attempt(route.service, model, request_dict, origin, params, shown, caller)
         except NotAnswered:
             if route.passthrough:
                 return None
             route.service.record_refused(Call(
-                model.name, _caller_params(context, params), caller.region, caller.account_id, None,
+                model.name, shown, caller.region, caller.account_id, None,
                 "UnhandledOperation", {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}}))
             raise UnhandledOperationError(model.name, tuple(OPERATIONS)) from None
         if http.status_code < 300:
@@ -250,11 +251,11 @@ def _answer(route: Route, model: Any, request_dict: dict, context: dict, origin:
     return http, parsed
 
 
-def _attempt(service: Service, model: Any, request_dict: dict, context: dict, origin: Origin,
-             params: Dict[str, Any], caller: Caller) -> tuple:
+def _attempt(service: Service, model: Any, request_dict: dict, origin: Origin, params: Dict[str, Any],
+             shown: Dict[str, Any], caller: Caller) -> tuple:
     request_id = new_request_id()
     try:
-        result = service.answer(model.name, params, caller)
+        result = service.answer(model.name, params, caller, request_id=request_id, caller_params=shown)
     except ServiceError as error:
         status, body = render_error(model, error, request_id)
     else:
@@ -263,7 +264,7 @@ def _attempt(service: Service, model: Any, request_dict: dict, context: dict, or
                            request_dict.get("url", ""))
     failed = status >= 300
     # operation, params, region, account_id, response, error_code, error, request_id
-    service.record(Call(model.name, _caller_params(context, params), caller.region, caller.account_id,
+    service.record(Call(model.name, shown, caller.region, caller.account_id,
                         None if failed else parsed, parsed["Error"].get("Code") if failed else None,
                         parsed if failed else None, request_id))
     return http, parsed

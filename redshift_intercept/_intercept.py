@@ -19,7 +19,7 @@ import botocore.client
 import botocore.session
 
 from . import _hooks, _seeding
-from ._backend import CallJournal, Clusters, SnapshotBackend, resolve_backend
+from ._backend import CallJournal, SnapshotBackend, resolve_backend
 from ._calls import CallList, call_from_entry
 from ._clock import Clock
 from ._dispatch import Caller, Service
@@ -97,11 +97,6 @@ class RedshiftIntercept:
     def faults(self) -> Faults:
         """The pending injected faults (``fail()``), in order."""
         return self._service.faults
-
-    @property
-    def clusters(self) -> Clusters:
-        """The seeded clusters (``add_cluster()``)."""
-        return self._service.clusters
 
     @property
     def creation_delay(self) -> Optional[float]:
@@ -245,6 +240,11 @@ class RedshiftIntercept:
         ``DescribeClusters`` answers for it and ``ClusterExists`` knows it.
         """
         return _seeding.add_cluster(self._service, self._caller(region), fields)
+
+    def clusters(self, region: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The clusters stored for this account in ``region`` (copies), as
+        ``describe_clusters`` would list them, in the order they were added."""
+        return _seeding.clusters(self._service, self._caller(region))
 
     def complete_creation(self, snapshot_id: str, region: Optional[str] = None,
                           status: str = "available") -> Dict[str, Any]:

@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any, Dict, List, Union
 
+from ._backend import CLUSTER
 from ._dispatch import Caller, Service
 from ._files import json_default, read_json, to_json_text, write_atomically
 from ._records import PENDING, new_cluster, new_snapshot, public
@@ -49,16 +50,16 @@ def load_snapshots(service: Service, caller: Caller, source: Any) -> List[Dict[s
         except (TypeError, ValueError) as error:
             name = fields.get("SnapshotIdentifier", "?")
             raise type(error)(f"Snapshots[{index}] ({name}): {error}") from None
-    stored: List[Dict[str, Any]] = []
     backend = service.backend
-    for record in records:
-        if not backend.insert(record["OwnerAccount"], region, record):
-            for done in stored:
-                backend.remove(done["OwnerAccount"], region, done["SnapshotIdentifier"], lambda _: None)
-            raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already exists in "
-                             f"account {record['OwnerAccount']}, region {region}; nothing was loaded")
-        stored.append(record)
-    return copy.deepcopy(stored)
+
+    def store_all() -> None:  # one unit: a duplicate, a failure or a kill stores none of them
+        for record in records:
+            if not backend.insert(record["OwnerAccount"], region, record):
+                raise ValueError(f"SnapshotIdentifier {record['SnapshotIdentifier']!r} already exists in "
+                                 f"account {record['OwnerAccount']}, region {region}; nothing was loaded")
+
+    backend.atomic(store_all)
+    return copy.deepcopy(records)
 
 
 def dump_snapshots(service: Service, caller: Caller, target: Union[str, os.PathLike[str], Any, None]
@@ -75,10 +76,14 @@ def dump_snapshots(service: Service, caller: Caller, target: Union[str, os.PathL
 
 def add_cluster(service: Service, caller: Caller, fields: Dict[str, Any]) -> Dict[str, Any]:
     record = new_cluster(caller.account_id, caller.region, fields, now=service.clock.now())
-    if not service.clusters.insert(caller.account_id, caller.region, record):
+    if not service.backend.insert(caller.account_id, caller.region, record, CLUSTER):
         raise ValueError(f"ClusterIdentifier {record['ClusterIdentifier']!r} already exists "
                          f"in account {caller.account_id}, region {caller.region}")
     return copy.deepcopy(record)
+
+
+def clusters(service: Service, caller: Caller) -> List[Dict[str, Any]]:
+    return copy.deepcopy(service.backend.list(caller.account_id, caller.region, CLUSTER))
 
 
 def complete_creation(service: Service, caller: Caller, snapshot_id: str, status: str) -> Dict[str, Any]:

@@ -1,16 +1,25 @@
-"""SQLite snapshot storage: ``SqliteBackend``, shared by threads and processes.
+"""SQLite storage: ``SqliteBackend``, shared by threads and processes.
 
 The file outlives the process and several processes may use it at once
 (pytest-xdist workers, forked workers, a subprocess under test). Only the
 standard library's ``sqlite3`` is used.
 
-- One row per snapshot, unique on (account, region, identifier); the record
-  is stored as JSON. ``seq`` (the rowid) keeps insertion order for ``list``.
+- One table per kind of record (``snapshots``, ``clusters``), one row per
+  record, unique on (account, region, identifier); the record is stored as
+  JSON. ``seq`` (the rowid) keeps insertion order for ``list``. ``calls`` is
+  the call journal.
 - ``update`` and ``remove`` run their callback inside a ``BEGIN IMMEDIATE``
   transaction: SQLite's write lock keeps every other connection, in any
   process, from changing the row in between. ``insert`` is one
   ``INSERT OR IGNORE`` that the unique key turns away.
+- ``atomic(work)`` runs ``work`` in one transaction that every call it makes
+  on this thread joins (the journal's included). A unit that says it will
+  only read starts deferred, so it never waits for writers; if it writes
+  after all and meets another writer, it is run again as ``BEGIN IMMEDIATE``.
 - The database runs in WAL mode, so readers never wait for the writer.
+- A row that does not decode to a record is a ``BackendError`` naming it,
+  never a raw exception; the file is checked (``PRAGMA quick_check``) when
+  it is opened.
 """
 
 from __future__ import annotations
@@ -23,25 +32,44 @@ import sqlite3
 import threading
 import time
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
-from ._backend import Snapshot
+from ._backend import CLUSTER, SNAPSHOT, Record, key_of
 
-SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+SCHEMA_VERSION = 2
 """Stored in the file as ``PRAGMA user_version``."""
 APPLICATION_ID = 0x52534943
 """``PRAGMA application_id`` of our files ("RSIC"): tells them from foreign ones."""
 
-_TABLES = {"snapshots", "calls"}
-_SCHEMA = (
-    """CREATE TABLE snapshots (
+# kind -> (table, identifier column)
+_TABLE_OF = {SNAPSHOT: ("snapshots", "snapshot_id"), CLUSTER: ("clusters", "cluster_id")}
+# Fields the rules read from every stored record, and their types: a row
+# without them is corrupt (checked on every read: cheap, and it keeps a raw
+# KeyError out of a boto3 call).
+_REQUIRED = {
+    SNAPSHOT: (("SnapshotIdentifier", str), ("ClusterIdentifier", str), ("SnapshotCreateTime", _dt.datetime),
+               ("Status", str), ("SnapshotType", str), ("OwnerAccount", str), ("SnapshotArn", str)),
+    CLUSTER: (("ClusterIdentifier", str), ("ClusterStatus", str)),
+}
+
+
+def _records_table(table: str, column: str) -> str:
+    return f"""CREATE TABLE {table} (
         seq INTEGER PRIMARY KEY,
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
-        snapshot_id TEXT NOT NULL,
+        {column} TEXT NOT NULL,
         record TEXT NOT NULL,
-        UNIQUE (account_id, region, snapshot_id)
-    )""",
+        UNIQUE (account_id, region, {column})
+    )"""
+
+
+_TABLES = {"snapshots", "clusters", "calls"}
+_SCHEMA = (
+    _records_table("snapshots", "snapshot_id"),
+    _records_table("clusters", "cluster_id"),
     """CREATE TABLE calls (
         seq INTEGER PRIMARY KEY,
         call TEXT NOT NULL
@@ -53,7 +81,10 @@ _SCHEMA = (
 # _MIGRATIONS[n] = the statements that turn version n into n + 1 (ending with
 # "PRAGMA user_version = n + 1"). _prepare() applies them in order, inside one
 # BEGIN IMMEDIATE transaction; a file with no migration path is refused.
-_MIGRATIONS: Dict[int, tuple[str, ...]] = {}
+_MIGRATIONS: Dict[int, tuple[str, ...]] = {
+    # 1 -> 2: clusters became backend state (they were interceptor configuration).
+    1: (_records_table("clusters", "cluster_id"), "PRAGMA user_version = 2"),
+}
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
@@ -67,8 +98,14 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 class BackendError(Exception):
-    """A snapshot backend cannot use its storage: a foreign, corrupt or newer
-    file, or a database that stayed locked longer than the timeout."""
+    """A backend cannot use its storage: a foreign, corrupt, unwritable or
+    newer file, or a database that stayed locked longer than the timeout.
+    The message says what to do."""
+
+
+class _Restart(Exception):
+    """A unit that started deferred met another writer: run it again as
+    ``BEGIN IMMEDIATE``."""
 
 
 # ---------------------------------------------------------------- records as JSON
@@ -88,13 +125,13 @@ def _decode_object(obj: Dict[str, Any]) -> Any:
     return obj
 
 
-def encode_record(record: Snapshot) -> str:
+def encode_record(record: Record) -> str:
     """JSON that :func:`decode_record` turns back into an equal record, with
     the same key order and types (an aware datetime keeps its offset)."""
     return json.dumps(record, default=_encode_value, separators=(",", ":"))
 
 
-def decode_record(text: str) -> Snapshot:
+def decode_record(text: str) -> Record:
     return json.loads(text, object_hook=_decode_object)
 
 
@@ -132,8 +169,8 @@ class _Connection(sqlite3.Connection):
 
 
 class SqliteBackend:
-    """Snapshots in a SQLite file, shared by every thread and process that
-    opens the same path.
+    """Snapshots and clusters in a SQLite file, shared by every thread and
+    process that opens the same path.
 
     ``path`` is created (with its schema) if missing or empty. A file that is
     not a SQLite database, belongs to another application, or was written by
@@ -158,8 +195,10 @@ class SqliteBackend:
         self.path: str = os.path.abspath(name)
         self.timeout: float = float(timeout)
         self._lock = threading.Lock()
+        self._local = threading.local()  # .connection: the unit this thread is in
         self._idle: List[_Connection] = []
         self._closed = False
+        self._check_writable()
         connection = self._connect(configure=False)
         try:
             self._prepare(connection)
@@ -191,92 +230,169 @@ class SqliteBackend:
 
     # ------------------------------------------------------------ protocol
 
-    def insert(self, account_id: str, region: str, snapshot: Snapshot) -> bool:
-        """Store ``snapshot`` under its ``SnapshotIdentifier``; return False
-        (and store nothing) if that identifier is already taken."""
-        row = (account_id, region, snapshot["SnapshotIdentifier"], encode_record(snapshot))
-        with self._connection() as connection, self._errors("inserting a snapshot"):
+    def insert(self, account_id: str, region: str, record: Record, kind: str = SNAPSHOT) -> bool:
+        """Store ``record`` under its identifier; return False (and store
+        nothing) if that identifier is already taken."""
+        table, column = _table(kind)
+        row = (account_id, region, record[key_of(kind)], encode_record(record))
+        with self._use(f"inserting a {kind}") as connection:
             cursor = connection.execute(
-                "INSERT OR IGNORE INTO snapshots (account_id, region, snapshot_id, record) "
-                "VALUES (?, ?, ?, ?)", row)
+                f"INSERT OR IGNORE INTO {table} (account_id, region, {column}, record) VALUES (?, ?, ?, ?)", row)
             return cursor.rowcount == 1  # 0: the unique key turned it away
 
-    def get(self, account_id: str, region: str, snapshot_id: str) -> Optional[Snapshot]:
+    def get(self, account_id: str, region: str, identifier: str, kind: str = SNAPSHOT) -> Optional[Record]:
         """The record, or None."""
-        with self._connection() as connection, self._errors("reading a snapshot"):
+        table, column = _table(kind)
+        with self._use(f"reading a {kind}") as connection:
             rows = connection.execute(
-                "SELECT record FROM snapshots WHERE account_id = ? AND region = ? AND snapshot_id = ?",
-                (account_id, region, snapshot_id)).fetchall()
-        return decode_record(rows[0][0]) if rows else None
+                f"SELECT seq, record FROM {table} WHERE account_id = ? AND region = ? AND {column} = ?",
+                (account_id, region, identifier)).fetchall()
+        return self._decode(kind, rows[0][0], rows[0][1]) if rows else None
 
-    def list(self, account_id: Optional[str], region: str) -> List[Snapshot]:
+    def list(self, account_id: Optional[str], region: str, kind: str = SNAPSHOT) -> List[Record]:
         """``SnapshotBackend.list``, in insertion order."""
-        with self._connection() as connection, self._errors("listing snapshots"):
+        table, _ = _table(kind)
+        with self._use(f"listing {kind}s") as connection:
             if account_id is None:
                 rows = connection.execute(
-                    "SELECT record FROM snapshots WHERE region = ? ORDER BY seq", (region,)).fetchall()
+                    f"SELECT seq, record FROM {table} WHERE region = ? ORDER BY seq", (region,)).fetchall()
             else:
                 rows = connection.execute(
-                    "SELECT record FROM snapshots WHERE account_id = ? AND region = ? ORDER BY seq",
+                    f"SELECT seq, record FROM {table} WHERE account_id = ? AND region = ? ORDER BY seq",
                     (account_id, region)).fetchall()
-        return [decode_record(text) for (text,) in rows]
+        return [self._decode(kind, seq, text) for seq, text in rows]
 
-    def update(self, account_id: str, region: str, snapshot_id: str,
-               change: Callable[[Snapshot], Snapshot]) -> Optional[Snapshot]:
-        """``SnapshotBackend.update``: ``change`` runs inside one BEGIN IMMEDIATE transaction."""
-        with self._transaction("updating a snapshot") as connection:
-            found = self._find(connection, account_id, region, snapshot_id)
+    def update(self, account_id: str, region: str, identifier: str,
+               change: Callable[[Record], Record], kind: str = SNAPSHOT) -> Optional[Record]:
+        """``SnapshotBackend.update``: ``change`` runs inside one transaction."""
+        table, _ = _table(kind)
+
+        def work() -> Optional[Record]:
+            connection = self._local.connection
+            found = self._find(connection, kind, account_id, region, identifier)
             if found is None:
                 return None
             seq, record = found
             updated = change(record)
             text = encode_record(updated)
-            with self._errors("updating a snapshot"):
-                connection.execute("UPDATE snapshots SET record = ? WHERE seq = ?", (text, seq))
+            with self._errors(f"updating a {kind}"):
+                connection.execute(f"UPDATE {table} SET record = ? WHERE seq = ?", (text, seq))
             return updated
 
-    def remove(self, account_id: str, region: str, snapshot_id: str,
-               check: Callable[[Snapshot], None]) -> Optional[Snapshot]:
-        """``SnapshotBackend.remove``: ``check`` runs inside one BEGIN IMMEDIATE transaction."""
-        with self._transaction("removing a snapshot") as connection:
-            found = self._find(connection, account_id, region, snapshot_id)
+        return self.atomic(work)
+
+    def remove(self, account_id: str, region: str, identifier: str,
+               check: Callable[[Record], None], kind: str = SNAPSHOT) -> Optional[Record]:
+        """``SnapshotBackend.remove``: ``check`` runs inside one transaction."""
+        table, _ = _table(kind)
+
+        def work() -> Optional[Record]:
+            connection = self._local.connection
+            found = self._find(connection, kind, account_id, region, identifier)
             if found is None:
                 return None
             seq, record = found
             check(record)
-            with self._errors("removing a snapshot"):
-                connection.execute("DELETE FROM snapshots WHERE seq = ?", (seq,))
+            with self._errors(f"removing a {kind}"):
+                connection.execute(f"DELETE FROM {table} WHERE seq = ?", (seq,))
             return record
+
+        return self.atomic(work)
+
+    def atomic(self, work: Callable[[], T], write: bool = True) -> T:
+        """``SnapshotBackend.atomic``: one SQLite transaction, ``BEGIN
+        IMMEDIATE`` (or deferred for ``write=False``, run again as immediate
+        if it meets another writer)."""
+        if getattr(self._local, "connection", None) is not None:
+            return work()  # nested: part of the outer transaction
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        while True:
+            with self._connection() as connection:
+                with self._errors("starting a transaction"):
+                    connection.execute(begin)
+                self._local.connection, self._local.deferred = connection, begin == "BEGIN"
+                try:
+                    result = work()
+                except _Restart:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                    begin = "BEGIN IMMEDIATE"
+                    continue
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):  # else _release closes it
+                        connection.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._local.connection = None
+                with self._errors("committing a transaction"):
+                    connection.execute("COMMIT")
+                return result
 
     # ------------------------------------------------------------ call journal
 
     def append_call(self, call: Dict[str, Any]) -> None:
         """Append one call record (a JSON-able dict; datetimes allowed) to the
-        journal every process using this file shares."""
+        journal every process using this file shares; inside ``atomic`` it
+        commits with the unit's changes."""
         text = encode_record(call)
-        with self._connection() as connection, self._errors("recording a call"):
+        with self._use("recording a call") as connection:
             connection.execute("INSERT INTO calls (call) VALUES (?)", (text,))
 
     def read_calls(self) -> List[Dict[str, Any]]:
         """Every journaled call, oldest first, from every process."""
-        with self._connection() as connection, self._errors("reading the call journal"):
-            rows = connection.execute("SELECT call FROM calls ORDER BY seq").fetchall()
-        return [decode_record(text) for (text,) in rows]
+        with self._use("reading the call journal") as connection:
+            rows = connection.execute("SELECT seq, call FROM calls ORDER BY seq").fetchall()
+        return [self._decode_call(seq, text) for seq, text in rows]
+
+    def clear_calls(self) -> int:
+        """Empty the journal (for every process using the file); how many calls it held."""
+        with self._use("clearing the call journal") as connection:
+            return connection.execute("DELETE FROM calls").rowcount
 
     def count_calls(self) -> int:
-        with self._connection() as connection, self._errors("reading the call journal"):
+        with self._use("reading the call journal") as connection:
             return connection.execute("SELECT count(*) FROM calls").fetchone()[0]
 
     # ------------------------------------------------------------ internals
 
-    def _find(self, connection: sqlite3.Connection, account_id: str, region: str,
-              snapshot_id: str) -> Optional[tuple[int, Snapshot]]:
-        with self._errors("reading a snapshot"):
+    def _find(self, connection: sqlite3.Connection, kind: str, account_id: str, region: str,
+              identifier: str) -> Optional[tuple[int, Record]]:
+        table, column = _table(kind)
+        with self._errors(f"reading a {kind}"):
             rows = connection.execute(
-                "SELECT seq, record FROM snapshots "
-                "WHERE account_id = ? AND region = ? AND snapshot_id = ?",
-                (account_id, region, snapshot_id)).fetchall()
-        return (rows[0][0], decode_record(rows[0][1])) if rows else None
+                f"SELECT seq, record FROM {table} WHERE account_id = ? AND region = ? AND {column} = ?",
+                (account_id, region, identifier)).fetchall()
+        return (rows[0][0], self._decode(kind, rows[0][0], rows[0][1])) if rows else None
+
+    def _decode(self, kind: str, seq: int, text: str) -> Record:
+        """The record a row holds; BackendError if it is not one."""
+        try:
+            record = decode_record(text)
+            problem = None if isinstance(record, dict) else f"a JSON {type(record).__name__}, not an object"
+            for name, kind_of_value in _REQUIRED[kind] if problem is None else ():
+                if not isinstance(record.get(name), kind_of_value):
+                    problem = f"no {kind_of_value.__name__} {name}"
+                    break
+        except (ValueError, TypeError, KeyError, RecursionError) as error:
+            problem = f"{type(error).__name__}: {error}"
+        if problem is not None:
+            raise self._corrupt(f"{_table(kind)[0]} row {seq}", problem)
+        return record
+
+    def _decode_call(self, seq: int, text: str) -> Dict[str, Any]:
+        try:
+            call = decode_record(text)
+        except (ValueError, TypeError, KeyError, RecursionError) as error:
+            raise self._corrupt(f"calls row {seq}", f"{type(error).__name__}: {error}") from None
+        if not isinstance(call, dict):
+            raise self._corrupt(f"calls row {seq}", f"a JSON {type(call).__name__}, not an object")
+        return call
+
+    def _corrupt(self, where: str, problem: str) -> BackendError:
+        return BackendError(
+            f"SQLite database {self.path}: {where} is corrupt ({problem}); it was left as it is. "
+            "Something other than redshift-intercept wrote to the file: restore it from a copy, "
+            "or give SqliteBackend a new file.")
 
     def _error(self, exc: sqlite3.Error, doing: str) -> BackendError:
         if _is_busy(exc):
@@ -289,11 +405,26 @@ class SqliteBackend:
 
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Turn sqlite3 errors into BackendError. Never wraps user callbacks."""
+        """Turn sqlite3 errors into BackendError (a busy error inside a unit
+        that started deferred into ``_Restart``). Never wraps user callbacks."""
         try:
             yield
         except sqlite3.Error as exc:
+            if getattr(self._local, "deferred", False) and self._local.connection is not None and _is_busy(exc):
+                raise _Restart() from exc
             raise self._error(exc, doing) from exc
+
+    @contextlib.contextmanager
+    def _use(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """The connection of the unit this thread is in, else one of the pool
+        (autocommit); sqlite3 errors become BackendError."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            with self._errors(doing):
+                yield connection
+            return
+        with self._connection() as pooled, self._errors(doing):
+            yield pooled
 
     @staticmethod
     def _configure(connection: sqlite3.Connection) -> None:
@@ -314,10 +445,32 @@ class SqliteBackend:
         connection.pid = os.getpid()
         return connection
 
+    def _check_writable(self) -> None:
+        """BackendError, saying what is read-only, before SQLite reports it
+        as something else: the file is written, and WAL mode also creates
+        ``-wal`` and ``-shm`` files beside it."""
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            raise BackendError(f"cannot create {self.path}: the directory {directory} does not exist")
+        if os.path.exists(self.path):
+            if os.path.isdir(self.path):
+                raise BackendError(f"{self.path} is a directory; SqliteBackend needs a file path")
+            if not os.access(self.path, os.R_OK | os.W_OK):
+                raise BackendError(f"{self.path} is read-only (or unreadable) for this user: redshift-intercept "
+                                   "writes its state there. Make it writable, or copy it somewhere writable.")
+            if not os.access(directory, os.W_OK | os.X_OK) and not os.path.exists(self.path + "-shm"):
+                raise BackendError(f"the directory {directory} is read-only: SQLite needs to create "
+                                   f"{os.path.basename(self.path)}-wal and -shm beside the file. Make the directory "
+                                   "writable, or copy the file somewhere writable.")
+        elif not os.access(directory, os.W_OK | os.X_OK):
+            raise BackendError(f"cannot create {self.path}: the directory {directory} is read-only for this user")
+
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """Check the file and create or migrate the schema; never write to a
         file that is not ours."""
         version = self._inspect(connection)
+        if version:
+            self._quick_check(connection)
         mode = self._enable_wal(connection)
         if mode.lower() != "wal":
             raise BackendError(f"SQLite database {self.path}: cannot enable WAL mode (got "
@@ -342,6 +495,21 @@ class SqliteBackend:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
+
+    def _quick_check(self, connection: sqlite3.Connection) -> None:
+        """``PRAGMA quick_check``: damage found when the file is opened, not
+        later as a listing that silently misses records (about 1.3 ms per
+        1,000 snapshots)."""
+        try:
+            problems = [row[0] for row in connection.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise self._error(exc, "checking the database") from exc
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            raise BackendError(
+                f"SQLite database {self.path} is damaged ({'; '.join(problems)}). It was left untouched: "
+                "restore it from a copy, or give SqliteBackend a new file.")
 
     def _enable_wal(self, connection: sqlite3.Connection) -> str:
         """Switch to WAL; the resulting journal mode. The switch needs an
@@ -437,18 +605,7 @@ class SqliteBackend:
             else:
                 _INHERITED.append(connection)
 
-    @contextlib.contextmanager
-    def _transaction(self, doing: str) -> Iterator[_Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; ``ROLLBACK`` and re-raise on any
-        exception, user callbacks' included."""
-        with self._connection() as connection:
-            with self._errors(doing):
-                connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):  # else _release closes it
-                    connection.execute("ROLLBACK")
-                raise
-            with self._errors(doing):
-                connection.execute("COMMIT")
+
+def _table(kind: str) -> tuple[str, str]:
+    key_of(kind)  # ValueError for an unknown kind
+    return _TABLE_OF[kind]

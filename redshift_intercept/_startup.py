@@ -17,14 +17,12 @@ from __future__ import annotations
 import atexit
 import importlib.machinery
 import importlib.util
-import json
 import os
 import sys
 
 ENV_STATE = "REDSHIFT_INTERCEPT_STATE"
 ENV_ACCOUNT = "REDSHIFT_INTERCEPT_ACCOUNT"
 ENV_REGION = "REDSHIFT_INTERCEPT_REGION"
-ENV_CLUSTERS = "REDSHIFT_INTERCEPT_CLUSTERS"
 REFUSED_EXIT = 70
 """Exit status of a process stopped because it could not be intercepted."""
 
@@ -61,19 +59,15 @@ def main(hook_file: str) -> None:
 
 
 def start() -> None:
-    """Start an interceptor on the state the environment names, journaling
-    every call, until the process exits."""
+    """Start an interceptor on the state the environment names (snapshots
+    and clusters, seeded by the command), journaling every call, until the
+    process exits."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
     backend = SqliteBackend(os.environ[ENV_STATE])
     rs = intercept(backend=backend, account_id=os.environ[ENV_ACCOUNT],
                    region=os.environ[ENV_REGION], journal=True)
-    clusters = os.environ.get(ENV_CLUSTERS)
-    if clusters:
-        with open(clusters, encoding="utf-8") as handle:
-            for fields in json.load(handle)["Clusters"]:
-                rs.add_cluster(**fields)
     rs.start()
     atexit.register(rs.stop)
 

@@ -26,7 +26,7 @@ import pytest
 from botocore.config import Config
 
 from redshift_intercept import CallJournal, SnapshotBackend, intercept
-from redshift_intercept._records import new_snapshot
+from redshift_intercept._records import new_cluster, new_snapshot
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"
@@ -56,8 +56,13 @@ def record(snapshot_id: str, **fields: Any) -> dict:
     return new_snapshot(ACCOUNT, REGION, {"SnapshotIdentifier": snapshot_id, **fields})
 
 
+def cluster(cluster_id: str, **fields: Any) -> dict:
+    """A complete, validated cluster record, as ``add_cluster`` stores it."""
+    return new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": cluster_id, **fields})
+
+
 def ids(records: List[dict]) -> List[str]:
-    return [r["SnapshotIdentifier"] for r in records]
+    return [r.get("SnapshotIdentifier") or r["ClusterIdentifier"] for r in records]
 
 
 def assert_identical(got: Any, expected: Any, where: str = "record") -> None:
@@ -322,6 +327,148 @@ class BackendConformance:
 
         assert backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"] == 400
 
+    # ------------------------------------------------------------ kinds
+
+    def test_clusters_and_snapshots_are_kept_apart(self, backend):
+        snapshot, stored_cluster = record("same"), cluster("same", NumberOfNodes=3)
+        assert backend.insert(ACCOUNT, REGION, snapshot) is True
+        assert backend.insert(ACCOUNT, REGION, stored_cluster, "cluster") is True  # same id, other kind
+        assert backend.insert(ACCOUNT, REGION, cluster("same"), "cluster") is False
+
+        assert_identical(backend.get(ACCOUNT, REGION, "same"), snapshot)
+        assert_identical(backend.get(ACCOUNT, REGION, "same", "cluster"), stored_cluster)
+        assert_identical(backend.list(ACCOUNT, REGION, "cluster"), [stored_cluster])
+        assert_identical(backend.list(None, REGION, "cluster"), [stored_cluster])
+        changed = backend.update(ACCOUNT, REGION, "same", lambda r: {**r, "NumberOfNodes": 4}, "cluster")
+        assert changed["NumberOfNodes"] == 4
+        assert_identical(backend.remove(ACCOUNT, REGION, "same", no_check, "cluster"), changed)
+        assert backend.list(ACCOUNT, REGION, "cluster") == []
+        assert_identical(backend.list(ACCOUNT, REGION), [snapshot])
+
+    def test_clusters_round_trip_exactly(self, backend):
+        stored = cluster("typed", Tags={TRICKY: TRICKY}, Encrypted=True, NumberOfNodes=8,
+                         ClusterCreateTime=dt.datetime(2020, 2, 29, 1, 2, 3, 4000, tzinfo=UTC))
+        backend.insert(OTHER_ACCOUNT, OTHER_REGION, stored, "cluster")
+        assert_identical(backend.get(OTHER_ACCOUNT, OTHER_REGION, "typed", "cluster"), stored)
+
+    def test_an_unknown_kind_is_refused(self, backend):
+        with pytest.raises(ValueError, match="kind must be one of"):
+            backend.list(ACCOUNT, REGION, "parametergroup")
+
+    # ------------------------------------------------------------ atomic units
+
+    def test_a_unit_returns_what_its_work_returns_and_keeps_its_changes(self, backend):
+        backend.insert(ACCOUNT, REGION, record("old"))
+
+        def work() -> str:
+            backend.insert(ACCOUNT, REGION, record("new"))
+            backend.insert(ACCOUNT, REGION, cluster("c"), "cluster")
+            backend.update(ACCOUNT, REGION, "old", lambda r: {**r, "Status": "failed"})
+            assert backend.get(ACCOUNT, REGION, "new") is not None  # a unit sees its own changes
+            return "done"
+
+        assert backend.atomic(work) == "done"
+        assert ids(backend.list(ACCOUNT, REGION)) == ["old", "new"]
+        assert backend.get(ACCOUNT, REGION, "old")["Status"] == "failed"
+        assert ids(backend.list(ACCOUNT, REGION, "cluster")) == ["c"]
+
+    def test_a_unit_that_raises_changes_nothing(self, backend):
+        originals = [record(name, NumberOfNodes=n) for n, name in enumerate(["a", "b", "c"], 1)]
+        for original in originals:
+            backend.insert(ACCOUNT, REGION, original)
+        backend.insert(ACCOUNT, REGION, cluster("kept"), "cluster")
+        error = Boom("half way")
+
+        def work() -> None:
+            backend.remove(ACCOUNT, REGION, "b", no_check)
+            backend.update(ACCOUNT, REGION, "a", lambda r: {**r, "NumberOfNodes": 9})
+            backend.insert(ACCOUNT, REGION, record("d"))
+            backend.remove(ACCOUNT, REGION, "kept", no_check, "cluster")
+            backend.insert(ACCOUNT, REGION, cluster("new"), "cluster")
+            if isinstance(backend, CallJournal):
+                backend.append_call({"operation": "Lost"})
+            raise error
+
+        with pytest.raises(Boom) as excinfo:
+            backend.atomic(work)
+
+        assert excinfo.value is error
+        assert_identical(backend.list(ACCOUNT, REGION), originals)  # in their places
+        assert ids(backend.list(ACCOUNT, REGION, "cluster")) == ["kept"]
+        if isinstance(backend, CallJournal):
+            assert backend.read_calls() == []
+        backend.insert(ACCOUNT, REGION, record("e"))  # nothing stays locked
+        assert ids(backend.list(ACCOUNT, REGION)) == ["a", "b", "c", "e"]
+
+    def test_a_nested_unit_is_part_of_the_outer_one(self, backend):
+        def inner() -> None:
+            backend.insert(ACCOUNT, REGION, record("inner"))
+
+        def outer() -> None:
+            backend.atomic(inner)
+            backend.atomic(inner, write=False)  # a second insert of the same id: refused, not an error
+            raise Boom("outer")
+
+        with pytest.raises(Boom):
+            backend.atomic(outer)
+        assert backend.list(ACCOUNT, REGION) == []
+
+        def outer_keeps() -> None:
+            with pytest.raises(Boom):
+                backend.atomic(lambda: (backend.insert(ACCOUNT, REGION, record("x")), raiser(Boom("in"))({})))
+            # the inner unit's change stays: it joined this one, which goes on
+
+        backend.atomic(outer_keeps)
+        assert ids(backend.list(ACCOUNT, REGION)) == ["x"]
+
+    def test_a_reading_unit_can_write_after_all(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a"))
+
+        def work() -> int:
+            seen = len(backend.list(ACCOUNT, REGION))
+            backend.update(ACCOUNT, REGION, "a", lambda r: {**r, "ElapsedTimeInSeconds": seen})
+            return seen
+
+        assert backend.atomic(work, write=False) == 1
+        assert backend.get(ACCOUNT, REGION, "a")["ElapsedTimeInSeconds"] == 1
+
+    def test_concurrent_units_do_not_interleave(self, backend):
+        backend.insert(ACCOUNT, REGION, record("counter", ElapsedTimeInSeconds=0))
+        start = threading.Barrier(6)
+
+        def increment() -> None:  # read, then write what was read plus one: a lost update if units interleave
+            current = backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"]
+            backend.remove(ACCOUNT, REGION, "counter", no_check)
+            backend.insert(ACCOUNT, REGION, record("counter", ElapsedTimeInSeconds=current + 1))
+
+        def worker(_: int) -> None:
+            start.wait()
+            for _ in range(25):
+                backend.atomic(increment)
+
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(worker, range(6)))
+
+        assert backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"] == 150
+
+    def test_concurrent_reading_units_that_write_lose_nothing(self, backend):
+        backend.insert(ACCOUNT, REGION, record("counter", ElapsedTimeInSeconds=0))
+        start = threading.Barrier(4)
+
+        def increment() -> None:
+            current = backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"]
+            backend.update(ACCOUNT, REGION, "counter", lambda r: {**r, "ElapsedTimeInSeconds": current + 1})
+
+        def worker(_: int) -> None:
+            start.wait()
+            for _ in range(25):
+                backend.atomic(increment, write=False)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(worker, range(4)))
+
+        assert backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"] == 100
+
     # ------------------------------------------------------------ rules, end to end
 
     @pytest.fixture
@@ -415,6 +562,8 @@ class BackendConformance:
         if not isinstance(backend, CallJournal):
             pytest.skip(f"{type(backend).__name__} keeps no call journal (optional)")
         assert backend.read_calls() == []
+        backend.append_call({"operation": "Forgotten"})
+        assert backend.clear_calls() == 1 and backend.read_calls() == []
         when = dt.datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
         backend.append_call({"operation": "X", "params": {"When": when, "Text": TRICKY}})
         assert backend.read_calls() == [{"operation": "X", "params": {"When": when, "Text": TRICKY}}]

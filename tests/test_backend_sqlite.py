@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pathlib
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,8 +15,11 @@ from typing import List
 
 import pytest
 
+from redshift_intercept._records import new_cluster
 from redshift_intercept._sqlite import BackendError, SqliteBackend
 from redshift_intercept.testing import ACCOUNT, REGION, BackendConformance, assert_identical, ids, record
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 class TestSqliteBackend(BackendConformance):
@@ -150,19 +156,52 @@ def test_a_file_from_a_newer_version_is_refused_and_untouched(path):
     _refused(path, "newer", "99", "upgrade")
 
 
+V1_SCHEMA = """
+    CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL,
+                            snapshot_id TEXT NOT NULL, record TEXT NOT NULL, UNIQUE (account_id, region, snapshot_id));
+    CREATE TABLE calls (seq INTEGER PRIMARY KEY, call TEXT NOT NULL);
+    PRAGMA application_id = 1381189955;
+    PRAGMA user_version = 1;
+"""
+
+
+def test_a_file_of_the_previous_version_is_migrated(path):
+    from redshift_intercept._sqlite import encode_record
+
+    connection = sqlite3.connect(path)  # as redshift-intercept 0.1 left it: no clusters table
+    connection.executescript(V1_SCHEMA)
+    connection.execute("INSERT INTO snapshots (account_id, region, snapshot_id, record) VALUES (?, ?, ?, ?)",
+                       (ACCOUNT, REGION, "kept", encode_record(record("kept"))))
+    connection.execute("INSERT INTO calls (call) VALUES (?)", ('{"operation": "DeleteClusterSnapshot"}',))
+    connection.commit()
+    connection.close()
+
+    with SqliteBackend(path) as migrated:
+        assert ids(migrated.list(ACCOUNT, REGION)) == ["kept"]
+        assert [c["operation"] for c in migrated.read_calls()] == ["DeleteClusterSnapshot"]
+        cluster = new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": "prod"})
+        assert migrated.insert(ACCOUNT, REGION, cluster, "cluster") is True
+        assert migrated.get(ACCOUNT, REGION, "prod", "cluster") == cluster
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    connection.close()
+
+
 def test_an_older_schema_with_a_migration_is_migrated(path, monkeypatch):
     from redshift_intercept import _sqlite
 
-    with SqliteBackend(path) as backend:  # a version-1 file with data
+    current = _sqlite.SCHEMA_VERSION
+    with SqliteBackend(path) as backend:  # a file of the current version, with data
         backend.insert(ACCOUNT, REGION, record("kept"))
-    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(_sqlite, "_TABLES", {*_sqlite._TABLES, "notes"})
-    monkeypatch.setattr(_sqlite, "_MIGRATIONS", {1: ("CREATE TABLE notes (text TEXT)", "PRAGMA user_version = 2")})
+    monkeypatch.setattr(_sqlite, "_MIGRATIONS", {
+        **_sqlite._MIGRATIONS, current: ("CREATE TABLE notes (text TEXT)", f"PRAGMA user_version = {current + 1}")})
 
     with SqliteBackend(path) as migrated:
         assert ids(migrated.list(ACCOUNT, REGION)) == ["kept"]
     connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == current + 1
     assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'notes'").fetchall() == [("notes",)]
     connection.close()
 
@@ -175,10 +214,11 @@ def test_an_older_schema_without_a_migration_is_refused_and_untouched(path, monk
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode = DELETE")  # fold the WAL into the file
     connection.close()
-    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", 3)
+    current = _sqlite.SCHEMA_VERSION
+    monkeypatch.setattr(_sqlite, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(_sqlite, "_MIGRATIONS", {})
 
-    _refused(path, "schema version 1", "cannot migrate to 3", "untouched")
+    _refused(path, f"schema version {current}", f"cannot migrate to {current + 1}", "untouched")
 
 
 def test_an_empty_file_gets_the_schema(path):
@@ -283,3 +323,196 @@ def test_processes_opening_a_new_file_agree_on_one_schema(tmp_path):
         for process in processes:
             process.join(timeout=30)
         assert sorted(outcomes, key=repr) == [False] * 7 + [True]
+
+
+# ---------------------------------------------------------------- damage, read-only files, kills
+
+
+def _write_row(path, table: str, column: str, identifier: str, text: str, account: str = ACCOUNT) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute(f"INSERT INTO {table} (account_id, region, {column}, record) VALUES (?, ?, ?, ?)",
+                       (account, REGION, identifier, text))
+    connection.commit()
+    connection.close()
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{not json", "JSONDecodeError"),
+    ("[1, 2]", "a JSON list, not an object"),
+    ('{"SnapshotIdentifier": "bad"}', "no str ClusterIdentifier"),
+    ('{"SnapshotIdentifier": "bad", "ClusterIdentifier": "c", "SnapshotCreateTime": "yesterday"}',
+     "no datetime SnapshotCreateTime"),
+    ('{"SnapshotIdentifier": "bad", "SnapshotCreateTime": {"$datetime": "not a time"}}', "ValueError"),
+])
+def test_a_corrupt_row_is_a_backend_error_naming_it_even_through_a_client(path, text, problem):
+    from redshift_intercept import intercept
+    from redshift_intercept.testing import make_client
+
+    with SqliteBackend(path) as backend:
+        backend.insert(ACCOUNT, REGION, record("fine"))
+        _write_row(path, "snapshots", "snapshot_id", "bad", text)
+        with pytest.raises(BackendError, match=rf"snapshots row 2 is corrupt \(.*{problem}"):
+            backend.list(ACCOUNT, REGION)
+        with pytest.raises(BackendError, match="restore it from a copy, or give SqliteBackend a new file"):
+            backend.get(ACCOUNT, REGION, "bad")
+        client = make_client()
+        with intercept(backend=backend):
+            with pytest.raises(BackendError, match="snapshots row 2 is corrupt"):
+                client.delete_cluster_snapshot(SnapshotIdentifier="bad")
+            with pytest.raises(BackendError, match="snapshots row 2 is corrupt"):
+                client.describe_cluster_snapshots()
+            client.delete_cluster_snapshot(SnapshotIdentifier="fine")  # the rest still works
+        assert backend.get(ACCOUNT, REGION, "fine") is None
+
+
+def test_a_corrupt_journal_row_is_a_backend_error(path):
+    with SqliteBackend(path) as backend:
+        connection = sqlite3.connect(path)
+        connection.execute("INSERT INTO calls (call) VALUES ('{oops')")
+        connection.commit()
+        connection.close()
+        with pytest.raises(BackendError, match=r"calls row 1 is corrupt \(JSONDecodeError"):
+            backend.read_calls()
+
+
+def test_a_damaged_file_is_refused_when_it_is_opened(path):
+    with SqliteBackend(path) as backend:
+        for i in range(300):
+            backend.insert(ACCOUNT, REGION, record(f"s{i:03d}", Tags={"pad": "x" * 200}))
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = DELETE")  # fold the WAL into the file
+    connection.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(3 * page, 3 * page + 64):  # scribble over the header of a b-tree page
+        data[offset] = 0xA5
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(BackendError, match=r"is damaged .* It was left untouched"):
+        SqliteBackend(path)
+    assert path.read_bytes() == bytes(data)
+
+
+@pytest.fixture
+def as_unprivileged(monkeypatch):
+    """Call it to judge access by the mode bits from then on, as for a user
+    who owns nothing here: root (which CI runs as) ignores file modes, so a
+    read-only file would not be read-only for it."""
+    def access(path, mode, *args, **kwargs):
+        bits = os.stat(path).st_mode
+        wanted = [(os.R_OK, 0o004), (os.W_OK, 0o002), (os.X_OK, 0o001)]
+        return all(bits & bit for flag, bit in wanted if mode & flag)
+
+    return lambda: monkeypatch.setattr(os, "access", access)
+
+
+def test_a_read_only_file_says_so(path, as_unprivileged):
+    SqliteBackend(path).close()
+    os.chmod(path, 0o444)
+    os.chmod(path.parent, 0o555)
+    as_unprivileged()
+    try:
+        with pytest.raises(BackendError) as excinfo:
+            SqliteBackend(path)
+    finally:
+        os.chmod(path.parent, 0o755)
+    assert str(excinfo.value) == (f"{path} is read-only (or unreadable) for this user: redshift-intercept writes "
+                                  "its state there. Make it writable, or copy it somewhere writable.")
+
+
+def test_a_file_in_a_read_only_directory_says_so(path, as_unprivileged):
+    SqliteBackend(path).close()
+    os.chmod(path, 0o666)
+    for leftover in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    os.chmod(path.parent, 0o555)
+    as_unprivileged()
+    try:
+        with pytest.raises(BackendError, match=f"the directory {path.parent} is read-only: SQLite needs to create"):
+            SqliteBackend(path)
+    finally:
+        os.chmod(path.parent, 0o755)
+
+
+def test_a_new_file_in_a_read_only_directory_says_so(tmp_path, as_unprivileged):
+    directory = tmp_path / "locked"
+    directory.mkdir(mode=0o555)
+    as_unprivileged()
+    with pytest.raises(BackendError, match=f"cannot create {directory / 'new.db'}: the directory .* is read-only"):
+        SqliteBackend(directory / "new.db")
+    with pytest.raises(BackendError, match=r"the directory .*/missing does not exist"):
+        SqliteBackend(tmp_path / "missing" / "new.db")
+    with pytest.raises(BackendError, match="is a directory"):
+        SqliteBackend(tmp_path)
+
+
+_DELETER = """
+import sys
+from redshift_intercept import SqliteBackend, intercept
+from redshift_intercept.testing import make_client
+backend = SqliteBackend(sys.argv[1])
+client = make_client()
+with intercept(backend=backend, journal=True):
+    for i in range(int(sys.argv[2])):
+        try:
+            client.delete_cluster_snapshot(SnapshotIdentifier=f"s{i:05d}")
+        except client.exceptions.ClusterSnapshotNotFoundFault:
+            pass
+"""
+
+
+def test_a_killed_process_leaves_every_change_journaled(path):
+    """SIGKILL at arbitrary moments: each deleted snapshot has its journal entry, and no entry lacks its delete."""
+    count = 3000
+    with SqliteBackend(path) as backend:
+        from redshift_intercept import intercept
+
+        intercept(backend=backend).load_snapshots({"Snapshots": [
+            {"SnapshotIdentifier": f"s{i:05d}"} for i in range(count)]})
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        deleted: set = set()
+        for kill_after in (40, 170, 420):
+            before, start = len(deleted), backend.count_calls()
+            child = subprocess.Popen([sys.executable, "-c", _DELETER, str(path), str(count)], env=env)
+            deadline = time.monotonic() + 60
+            while backend.count_calls() < start + kill_after and time.monotonic() < deadline:
+                time.sleep(0.002)
+            child.kill()
+            assert child.wait() == -9  # killed mid-run, not finished
+            deleted = {f"s{i:05d}" for i in range(count)} - set(ids(backend.list(ACCOUNT, REGION)))
+            journaled = {c["params"]["SnapshotIdentifier"] for c in backend.read_calls() if c["error_code"] is None}
+            assert deleted == journaled
+            assert len(deleted) > before
+
+
+_LOADER = """
+import sys
+from redshift_intercept import SqliteBackend, intercept
+rs = intercept(backend=SqliteBackend(sys.argv[1]))
+print("loading", flush=True)
+rs.load_snapshots({"Snapshots": [{"SnapshotIdentifier": f"load{i:05d}"} for i in range(int(sys.argv[2]))]})
+print("loaded", flush=True)
+"""
+
+
+def test_a_killed_load_stores_all_or_nothing(path):
+    count = 20_000
+    SqliteBackend(path).close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    outcomes = set()
+    for delay in (0.0, 0.3, 0.6, 1.2):
+        child = subprocess.Popen([sys.executable, "-c", _LOADER, str(path), str(count)], env=env,
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline() == "loading\n"
+        time.sleep(delay)
+        child.kill()
+        child.wait()
+        with SqliteBackend(path) as backend:
+            stored = len(backend.list(ACCOUNT, REGION))
+            assert stored in (0, count)
+            outcomes.add(stored)
+            if stored:
+                backend.atomic(lambda b=backend: [b.remove(ACCOUNT, REGION, r["SnapshotIdentifier"], no_check)
+                                                  for r in b.list(ACCOUNT, REGION)])
+    assert 0 in outcomes  # at least one kill landed mid-load

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from redshift_intercept import Call, CallList
-from redshift_intercept._calls import call_from_entry, journal_entry
+from redshift_intercept._calls import call_from_entry, journal_entry_of
 
 UTC = dt.timezone.utc
 
@@ -38,13 +38,13 @@ def test_a_journal_entry_round_trips_to_a_call():
     failed = call(error_code="ClusterSnapshotNotFound",
                   error={"Error": {"Code": "ClusterSnapshotNotFound", "Message": "gone"}, "ResponseMetadata": {}})
 
-    entry = journal_entry(ok)
+    entry = journal_entry_of(ok)
     assert entry["response"] == {"Snapshot": {"SnapshotCreateTime": "2024-05-01T12:00:00.123Z"}}
     assert isinstance(entry["pid"], int)
     back = call_from_entry(entry)
     assert (back.operation, back.params, back.request_id, back.error_code) == (
         "DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, "r", None)
-    entry = journal_entry(failed)
+    entry = journal_entry_of(failed)
     assert entry["error"] == {"Error": {"Code": "ClusterSnapshotNotFound", "Message": "gone"}}
     assert entry["error_message"] == "gone" and "response" not in entry
     assert call_from_entry(entry).error_code == "ClusterSnapshotNotFound"

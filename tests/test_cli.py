@@ -251,3 +251,18 @@ def test_the_sitecustomize_ours_hides_still_runs(tmp_path, seed, broken):
     error = "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nRuntimeError: their own bug\n"
     assert result.stderr == (error * 2 if broken else "")
     assert json.loads((tmp_path / "report.json").read_text())["summary"]["deleted"] == ["old"]
+
+
+def test_clusters_are_shared_state_across_the_programs_processes(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod"}]}))
+    code = program(tmp_path, """
+        import subprocess, sys, boto3
+        arn = "arn:aws:redshift:us-east-1:123456789012:cluster:prod"
+        boto3.client("redshift").create_tags(ResourceName=arn, Tags=[{"Key": "owner", "Value": "ops"}])
+        child = "import boto3; print(boto3.client('redshift').describe_clusters()['Clusters'][0]['Tags'])"
+        subprocess.run([sys.executable, "-c", child], check=True)
+    """)
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[{'Key': 'owner', 'Value': 'ops'}]\n"

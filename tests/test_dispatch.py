@@ -62,13 +62,44 @@ def test_a_fault_answers_one_attempt_each_and_then_the_rule_does(service):
         service.answer("DescribeClusterParameterGroups", {}, ME)
 
 
-def test_recorded_calls_are_kept_and_journaled():
+def test_answers_are_journaled_with_their_changes_and_refusals_on_their_own():
     backend = MemoryBackend()
     service = Service(backend, journal=backend)
-    call = Call("DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, ME.region, ME.account_id, None,
-                "ClusterSnapshotNotFound", {"Error": {"Code": "ClusterSnapshotNotFound", "Message": "m"}})
-    service.record(call)
-    service.record_refused(call)
+    backend.insert(ME.account_id, ME.region, new_snapshot(ME.account_id, ME.region, {"SnapshotIdentifier": "s"}))
 
-    assert service.calls == [call] and service.unhandled == [call]
-    assert [entry["error_code"] for entry in backend.read_calls()] == ["ClusterSnapshotNotFound"] * 2
+    service.answer("DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, ME, request_id="r1",
+                   caller_params={"SnapshotIdentifier": "s", "as": "passed"})
+    with pytest.raises(ServiceError):
+        service.answer("DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, ME, request_id="r2")
+    refused = Call("DescribeClusterParameterGroups", {}, ME.region, ME.account_id, None, "UnhandledOperation",
+                   {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}})
+    service.record_refused(refused)
+
+    entries = backend.read_calls()
+    assert [(e["request_id"], e["error_code"]) for e in entries] == [
+        ("r1", None), ("r2", "ClusterSnapshotNotFound"), ("", "UnhandledOperation")]
+    assert entries[0]["params"] == {"SnapshotIdentifier": "s", "as": "passed"}
+    assert entries[0]["response"]["Snapshot"]["Status"] == "deleted"
+    assert entries[1]["error"] == {"Error": {"Type": "Sender", "Code": "ClusterSnapshotNotFound",
+                                             "Message": "Snapshot s not found."}}
+    assert service.unhandled == [refused] and service.calls == []  # record() is the door's
+
+
+def test_a_unit_that_fails_leaves_neither_change_nor_journal_entry(monkeypatch):
+    from redshift_intercept import _rules
+
+    backend = MemoryBackend()
+    service = Service(backend, journal=backend)
+    backend.insert(ME.account_id, ME.region, new_snapshot(ME.account_id, ME.region, {"SnapshotIdentifier": "s"}))
+    real = _rules.OPERATIONS["DeleteClusterSnapshot"]
+
+    def delete_then_fail(scope, params):
+        real(scope, params)
+        raise ServiceError("InternalFailure", "after the change")
+
+    monkeypatch.setitem(_rules.OPERATIONS, "DeleteClusterSnapshot", delete_then_fail)
+    with pytest.raises(ServiceError, match="InternalFailure"):
+        service.answer("DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, ME)
+
+    assert [r["SnapshotIdentifier"] for r in backend.list(ME.account_id, ME.region)] == ["s"]
+    assert [e["error_code"] for e in backend.read_calls()] == ["InternalFailure"]  # the refusal, journaled alone

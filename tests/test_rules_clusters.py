@@ -38,4 +38,4 @@ def test_add_cluster_checks_tags_as_add_snapshot_does(rs):
             rs.add_cluster(ClusterIdentifier="tagged", Tags=tags)
         with pytest.raises(ValueError, match=f"Tags: .*{problem}"):
             rs.add_snapshot(SnapshotIdentifier="tagged", Tags=tags)
-    assert rs.clusters.list(rs.account_id, rs.region) == [] and rs.snapshots() == []
+    assert rs.clusters() == [] and rs.snapshots() == []

@@ -16,12 +16,12 @@ def describe_clusters(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     size = page_size(params)
     cluster_id = params.get("ClusterIdentifier")
     if cluster_id is not None:
-        cluster = scope.clusters.get(scope.account_id, scope.region, cluster_id)
+        cluster = scope.cluster(cluster_id)
         if cluster is None:
             raise cluster_not_found(cluster_id)
         clusters = [cluster]
     else:
-        clusters = scope.clusters.list(scope.account_id, scope.region)
+        clusters = scope.clusters()
     tags = TagFilter(params)
     if tags:
         clusters = [c for c in clusters if tags.selects(c.get("Tags", ()))]

@@ -57,7 +57,7 @@ def _start_creating(scope: Scope, fields: Dict[str, Any]) -> Snapshot:
 def create_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     snapshot_id, cluster_id = params["SnapshotIdentifier"], params["ClusterIdentifier"]
     _check_new_identifier(snapshot_id)
-    cluster = scope.clusters.get(scope.account_id, scope.region, cluster_id)
+    cluster = scope.cluster(cluster_id)
     if cluster is None:
         raise cluster_not_found(cluster_id)
     if cluster["ClusterStatus"] != "available":

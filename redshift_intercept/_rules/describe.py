@@ -113,7 +113,7 @@ def _filters(scope: Scope, params: Dict[str, Any]) -> List[Callable[[Snapshot], 
     if tags:
         tests.append(lambda r: tags.selects(r.get("Tags", ())))
     if params.get("ClusterExists") is False:
-        existing = {c["ClusterIdentifier"] for c in scope.clusters.list(scope.account_id, scope.region)}
+        existing = {c["ClusterIdentifier"] for c in scope.clusters()}
         tests.append(lambda r: r["ClusterIdentifier"] not in existing)
     return tests
 
@@ -128,7 +128,7 @@ def describe_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str
     if cluster_exists is True:
         if cluster_id is None:
             raise invalid_combination("ClusterIdentifier is required when ClusterExists is true.")
-        if scope.clusters.get(scope.account_id, scope.region, cluster_id) is None:
+        if scope.cluster(cluster_id) is None:
             raise cluster_not_found(cluster_id)
     order = _order(params.get("SortingEntities", []))
     named = params.get("SnapshotIdentifier") or params.get("SnapshotArn")

@@ -5,10 +5,10 @@ record and show it as the caller sees it."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from .._arns import SNAPSHOT_FORM, parse_arn
-from .._backend import Snapshot
+from .._backend import CLUSTER, Record, Snapshot
 from .._errors import invalid_combination, invalid_value, snapshot_not_found
 from .._records import PENDING, public, remaining_days
 
@@ -21,8 +21,7 @@ class Scope:
     service settings the rules need. ``now`` is read from the service's
     clock on first use and then fixed: one instant per call."""
 
-    __slots__ = ("_clock", "_now", "account_id", "backend", "clusters", "creation_delay", "creation_outcome",
-                 "region")
+    __slots__ = ("_clock", "_now", "account_id", "backend", "creation_delay", "creation_outcome", "region")
 
     def __init__(self, service: Service, account_id: str, region: str) -> None:
         self.backend = service.backend
@@ -30,7 +29,6 @@ class Scope:
         self.region = region
         self._clock = service.clock
         self._now: Optional[_dt.datetime] = None
-        self.clusters = service.clusters
         self.creation_delay = service.creation_delay
         self.creation_outcome = service.creation_outcome
 
@@ -40,6 +38,14 @@ class Scope:
         if now is None:
             now = self._now = self._clock.now()
         return now
+
+    def cluster(self, cluster_id: str) -> Optional[Record]:
+        """One of the caller's clusters, or None."""
+        return self.backend.get(self.account_id, self.region, cluster_id, CLUSTER)
+
+    def clusters(self) -> List[Record]:
+        """The caller's clusters in its region."""
+        return self.backend.list(self.account_id, self.region, CLUSTER)
 
 
 def _settle(record: Snapshot) -> Snapshot:

@@ -30,8 +30,7 @@ def _change_tags(scope: Scope, arn: str, change: Callable[[List[Tag]], List[Tag]
             raise resource_not_found(arn)
         return {**record, "Tags": change(record.get("Tags", []))}
 
-    store = scope.clusters if kind == "cluster" else scope.backend
-    if store.update(scope.account_id, scope.region, identifier, apply) is None:
+    if scope.backend.update(scope.account_id, scope.region, identifier, apply, kind) is None:
         raise resource_not_found(arn)
 
 
@@ -73,7 +72,7 @@ def describe_tags(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     if arn is not None:
         kind, identifier, cluster_id = _resource(scope, arn)
         if kind == "cluster":
-            record = scope.clusters.get(scope.account_id, scope.region, identifier)
+            record = scope.cluster(identifier)
         else:
             record = scope.backend.get(scope.account_id, scope.region, identifier)
             if record is not None and record["ClusterIdentifier"] != cluster_id:
@@ -84,7 +83,7 @@ def describe_tags(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     else:
         if resource_type in (None, "cluster"):
             resources += [("cluster", cluster_arn(scope.region, scope.account_id, c["ClusterIdentifier"]),
-                           c.get("Tags", [])) for c in scope.clusters.list(scope.account_id, scope.region)]
+                           c.get("Tags", [])) for c in scope.clusters()]
         if resource_type in (None, "snapshot"):
             resources += [("snapshot", r["SnapshotArn"], r.get("Tags", []))
                           for r in scope.backend.list(scope.account_id, scope.region)]
