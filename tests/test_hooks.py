@@ -28,23 +28,6 @@ def _seeded(**options) -> RedshiftIntercept:
     return rs
 
 
-SNAPSHOT_FIELDS = [
-    "SnapshotIdentifier", "ClusterIdentifier", "SnapshotCreateTime", "Status", "Port",
-    "AvailabilityZone", "ClusterCreateTime", "MasterUsername", "ClusterVersion",
-    "EngineFullVersion", "SnapshotType", "NodeType", "NumberOfNodes", "DBName", "VpcId",
-    "Encrypted", "EncryptedWithHSM", "OwnerAccount", "TotalBackupSizeInMegaBytes",
-    "ActualIncrementalBackupSizeInMegaBytes", "BackupProgressInMegaBytes",
-    "CurrentBackupRateInMegaBytesPerSecond", "EstimatedSecondsToCompletion",
-    "ElapsedTimeInSeconds", "Tags", "RestorableNodeTypes", "EnhancedVpcRouting",
-    "MaintenanceTrackName", "ManualSnapshotRetentionPeriod", "ManualSnapshotRemainingDays",
-    "SnapshotRetentionStartTime", "SnapshotArn",
-]
-
-
-def _error(excinfo) -> dict:
-    return excinfo.value.response["Error"]
-
-
 def test_clients_created_before_start_and_in_other_threads_are_answered():
     early = make_client()
     with _seeded() as rs:
