@@ -45,6 +45,7 @@ from botocore.stub import Stubber
 import redshift_intercept
 from redshift_intercept import MemoryBackend, SqliteBackend, intercept
 from redshift_intercept import _hooks as hooks
+from redshift_intercept._dispatch import Caller
 from redshift_intercept._records import new_snapshot
 from redshift_intercept._rules import view
 from redshift_intercept._sqlite import encode_record
@@ -477,7 +478,7 @@ def parse_input(operation: str, xml: bytes) -> Dict[str, Any]:
 def page_result(rs: Any, snapshot_ids: List[str], marker: Optional[str]) -> Dict[str, Any]:
     """One describe page built from the stored records: each record as a
     response shows it (``view``), in the order given, and the Marker."""
-    scope = rs._scope(REGION)
+    scope = rs._service.scope(Caller(ACCOUNT, REGION))
     get = rs.backend.get
     result: Dict[str, Any] = {"Snapshots": [view(scope, get(ACCOUNT, REGION, i)) for i in snapshot_ids]}
     if marker is not None:
