@@ -4,7 +4,7 @@ verdicts on the targets."""
 from __future__ import annotations
 
 import statistics
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from cases.store import OPS, SQLITE_INSERTED
 from harness import PAGE, Case, Settings, paired
@@ -25,25 +25,11 @@ def spread(case: Case, scale: float = 1.0, width: int = 8, digits: int = 1) -> s
     return f"{low:{width}.{digits}f} {high:{width}.{digits}f}"
 
 
-def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc: bool, wall: float) -> None:
-    main, moto, scaling = r["main"], r["moto"], r["scaling"]
-    memory, startup, threads = r["memory"], r["startup"], r["threads"]
-    page, page_moto, listing = r["page"], r["page_moto"], r["listing"]
-    cases = main["cases"]
-    a, b, c1 = cases["intercept"].median, cases["stubber"].median, cases["parse"].median
-    floor, combined, inert = b + c1, cases["combined"].median, cases["inert"].median
-    parsing = cases["parsing"].median
-    m = moto["moto"].median if moto is not None else None
-    if moto is not None:
-        moto_ref = moto["intercept"].median
-        paired_moto = paired(moto["moto"].samples, moto["intercept"].samples)
-    rounds = list(zip(cases["intercept"].samples, cases["stubber"].samples, cases["parse"].samples,
-                      cases["combined"].samples, cases["parsing"].samples, strict=True))
-    paired_floor = statistics.median(x[0] / (x[1] + x[2]) for x in rounds)
-    paired_combined = statistics.median(x[0] / x[3] for x in rounds)
-    paired_parsing = statistics.median(x[0] / x[4] for x in rounds)
-    paired_stubber = statistics.median(x[0] / x[1] for x in rounds)
+Out = Callable[[str], None]
 
+
+def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc: bool, wall: float) -> None:
+    """Print the table: one block per section, then the verdicts."""
     lines: List[str] = []
     out = lines.append
     out("=" * 100)
@@ -54,6 +40,58 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
     out(f"  {'method:':24}per section, timed batches of every case interleaved round by round; "
         f"medians; GC {'ON' if keep_gc else 'off'} in timed regions")
     out("")
+    delete = delete_numbers(r["main"], r["moto"])
+    page = page_numbers(r["page"])
+    delete_section(out, settings, r["main"], r["moto"], delete)
+    page_section(out, settings, r["page"], r["page_moto"], page)
+    listing_section(out, settings, r["listing"], r["page_moto"], page["f"])
+    store_section(out, settings, r["scaling"])
+    memory_section(out, settings, r["memory"])
+    startup_section(out, settings, r["startup"])
+    threads_section(out, settings, r["threads"])
+    targets_section(out, r["scaling"], r["memory"], delete, page)
+    out(f"total benchmark time: {wall:.0f} s")
+    out("=" * 100)
+    print("\n".join(lines), flush=True)
+
+
+def delete_numbers(main: Dict[str, Any], moto: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """Medians and ratios of the delete (rows a-e), for its block and the verdicts."""
+    cases = main["cases"]
+    n: Dict[str, Any] = {
+        "a": cases["intercept"].median, "b": cases["stubber"].median, "c1": cases["parse"].median,
+        "combined": cases["combined"].median, "inert": cases["inert"].median, "parsing": cases["parsing"].median,
+    }
+    n["floor"] = n["b"] + n["c1"]
+    rounds = list(zip(cases["intercept"].samples, cases["stubber"].samples, cases["parse"].samples,
+                      cases["combined"].samples, cases["parsing"].samples, strict=True))
+    n["paired_floor"] = statistics.median(x[0] / (x[1] + x[2]) for x in rounds)
+    n["paired_combined"] = statistics.median(x[0] / x[3] for x in rounds)
+    n["paired_parsing"] = statistics.median(x[0] / x[4] for x in rounds)
+    n["paired_stubber"] = statistics.median(x[0] / x[1] for x in rounds)
+    n["m"] = None
+    if moto is not None:
+        n["m"], n["moto_ref"] = moto["moto"].median, moto["intercept"].median
+        n["paired_moto"] = paired(moto["moto"].samples, moto["intercept"].samples)
+    return n
+
+
+def page_numbers(page: Dict[str, Any]) -> Dict[str, float]:
+    """Medians and ratios of the page of 100 (rows f-h)."""
+    pc = page["cases"]
+    n = {"f": pc["intercept"].median, "g": pc["stubber"].median, "h1": pc["parse"].median,
+         "h2": pc["combined"].median, "h3": pc["parsing"].median}
+    n["floor"] = n["g"] + n["h1"]
+    n["paired_floor"] = statistics.median(x[0] / (x[1] + x[2]) for x in zip(
+        pc["intercept"].samples, pc["stubber"].samples, pc["parse"].samples, strict=True))
+    return n
+
+
+def delete_section(out: Out, settings: Settings, main: Dict[str, Any], moto: Optional[Dict[str, Any]],
+                   n: Dict[str, Any]) -> None:
+    cases = main["cases"]
+    a, b, c1, floor, combined = n["a"], n["b"], n["c1"], n["floor"], n["combined"]
+    parsing, inert, m = n["parsing"], n["inert"], n["m"]
     out(f"per call, delete_cluster_snapshot (median of {settings.repeats} x {settings.batch})"
         "                      us/call      min      max")
     out(f"  a.  intercept() (MemoryBackend)                                    {a:9.1f} "
@@ -70,7 +108,7 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
     if moto is not None:
         out(f"  d.  moto mock_aws (median of {settings.moto_repeats} x {settings.moto_batch})"
             f"                               {m:9.1f} {spread(moto['moto'])}")
-        out(f"      intercept() batches interleaved with d                         {moto_ref:9.1f} "
+        out(f"      intercept() batches interleaved with d                         {n['moto_ref']:9.1f} "
             f"{spread(moto['intercept'])}")
     else:
         out("  d.  moto mock_aws                                                  not installed")
@@ -80,26 +118,24 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
     out(f"  same answer from a, b and c1: {'yes' if main['equivalent'] else 'NO'}")
     out("")
     out("ratios                                    of medians   paired (median of per-round ratios)")
-    out(f"  intercept / floor (b + c1)                 {a / floor:6.3f}      {paired_floor:6.3f}"
+    out(f"  intercept / floor (b + c1)                 {a / floor:6.3f}      {n['paired_floor']:6.3f}"
         f"      target <= {TARGET_FLOOR_RATIO:.2f}")
-    out(f"  intercept / floor in one loop (c2)         {a / combined:6.3f}      {paired_combined:6.3f}")
-    out(f"  intercept / floor as interceptor (c3)      {a / parsing:6.3f}      {paired_parsing:6.3f}")
-    out(f"  intercept / Stubber                        {a / b:6.3f}      {paired_stubber:6.3f}")
+    out(f"  intercept / floor in one loop (c2)         {a / combined:6.3f}      {n['paired_combined']:6.3f}")
+    out(f"  intercept / floor as interceptor (c3)      {a / parsing:6.3f}      {n['paired_parsing']:6.3f}")
+    out(f"  intercept / Stubber                        {a / b:6.3f}      {n['paired_stubber']:6.3f}")
     out(f"  c3 / (b + c1): the floor's own in-call overhead   {parsing / floor:6.3f}")
     out(f"  intercept above the floor (b + c1)       {a - floor:+7.1f} us/call;  above c3 {a - parsing:+7.1f} us/call")
     if m is not None:
         out(f"  moto / intercept (a)                       {m / a:6.2f}")
-        out(f"  moto / intercept (interleaved with d)      {m / moto_ref:6.2f}      {paired_moto:6.2f}"
+        out(f"  moto / intercept (interleaved with d)      {m / n['moto_ref']:6.2f}      {n['paired_moto']:6.2f}"
             f"      target >= {TARGET_MOTO_SPEEDUP:.1f}")
     out("")
 
-    # ---- describe: a page of 100
+
+def page_section(out: Out, settings: Settings, page: Dict[str, Any], page_moto: Optional[Dict[str, Any]],
+                 n: Dict[str, float]) -> None:
     pc = page["cases"]
-    f, g, h1 = pc["intercept"].median, pc["stubber"].median, pc["parse"].median
-    page_floor, h2, h3 = g + h1, pc["combined"].median, pc["parsing"].median
-    page_rounds = list(zip(pc["intercept"].samples, pc["stubber"].samples, pc["parse"].samples,
-                           strict=True))
-    paired_page = statistics.median(x[0] / (x[1] + x[2]) for x in page_rounds)
+    f, g, h1, page_floor, h2, h3 = n["f"], n["g"], n["h1"], n["floor"], n["h2"], n["h3"]
     out(f"describe_cluster_snapshots, a page of 100 full snapshots (MaxRecords=100, {PAGE + 1} stored: the page "
         "carries a Marker)")
     out(f"  median of {settings.page_repeats} x {settings.page_batch} calls"
@@ -123,7 +159,7 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
         out("  i.  moto mock_aws                                                  not installed")
     out(f"  same answer from f, g and h1: {'yes' if page['equivalent'] else 'NO'}")
     out("  ratios                                  of medians   paired")
-    out(f"  intercept / floor (g + h1)                 {f / page_floor:6.3f}      {paired_page:6.3f}"
+    out(f"  intercept / floor (g + h1)                 {f / page_floor:6.3f}      {n['paired_floor']:6.3f}"
         f"      target <= {TARGET_FLOOR_RATIO:.2f}")
     out(f"  intercept / floor in one loop (h2)         {f / h2:6.3f}      "
         f"{paired(pc['intercept'].samples, pc['combined'].samples):6.3f}")
@@ -137,7 +173,10 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
             f"{paired(page_moto['moto'].samples, page_moto['intercept'].samples):6.2f}")
     out("")
 
-    # ---- describe: a paginated listing
+
+def listing_section(out: Out, settings: Settings, listing: Dict[str, Any], page_moto: Optional[Dict[str, Any]],
+                    f: float) -> None:
+    """The paginated listing (rows j-l); ``f`` is a page of 100 (row f)."""
     lc, pages, size = listing["cases"], listing["pages"], listing["size"]
     j, k1, k2 = lc["intercept"].median, lc["stubber"].median, lc["parse"].median
     list_floor = k1 + k2
@@ -167,7 +206,9 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
         f"costs {j * per_page / f:.2f} x a page of 100 (f)")
     out("")
 
-    # ---- store size: both backends, delete and describe-by-id
+
+def store_section(out: Out, settings: Settings, scaling: Dict[tuple, Dict[str, Any]]) -> None:
+    """Both backends, delete and describe-by-id, against the number stored."""
     out(f"store size: per call on a random stored snapshot, median of {settings.scaling_repeats} x "
         f"{settings.scaling_batch} calls per cell")
     out("  (us/call; x = vs 10 stored, same backend and operation)")
@@ -196,6 +237,8 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
         "MemoryBackend's only: below")
     out("")
 
+
+def memory_section(out: Out, settings: Settings, memory: Dict[str, Dict[str, float]]) -> None:
     out(f"memory per stored snapshot (MemoryBackend, {settings.memory_count:,} snapshots, fresh process)")
     for key, label in (("add_snapshot", "rs.add_snapshot()"), ("fast", "fast path (shared values)")):
         row = memory[key]
@@ -203,6 +246,9 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
         out(f"  {label:27} RSS delta {row['rss']:6.0f} B   sizeof walk {row['sizeof']:6.0f} B{traced}   "
             f"(seeding {row['seconds'] / settings.memory_count * 1e6:.1f} us/snapshot)")
     out("")
+
+
+def startup_section(out: Out, settings: Settings, startup: Dict[str, Dict[str, float]]) -> None:
     cold, warm, base_run = startup["cold"], startup["after-boto3"], startup["baseline"]
     out(f"start-up (fresh interpreter, median of {settings.startup_runs}, ms)")
     out(f"  import redshift_intercept (boto3/botocore included)   {cold['import']:8.1f}")
@@ -215,6 +261,9 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
     out(f"  baseline without us: import boto3 {base_run['import']:.1f}, client {base_run['client']:.1f}, "
         f"Stubber set-up {base_run['seed']:.1f}, first stubbed call {base_run['call']:.1f}")
     out("")
+
+
+def threads_section(out: Out, settings: Settings, threads: Dict[str, Any]) -> None:
     out(f"threads (one client per thread, {settings.thread_calls} deletes per thread; calls/s, "
         "4 threads against 1 and paired)")
     for kind, label in (("intercept", "intercept(), one MemoryBackend"), ("parsing", "c3, handlers that only parse")):
@@ -223,18 +272,24 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
             f"x{rates[4] / rates[1]:.2f} (paired x{threads[kind]['paired']:.2f})")
     out("")
 
-    # ---- targets
+
+def targets_section(out: Out, scaling: Dict[tuple, Dict[str, Any]], memory: Dict[str, Dict[str, float]],
+                    delete: Dict[str, Any], page: Dict[str, float]) -> None:
+    """PASS / FAIL / n/a for every target."""
+    a, floor, parsing, m = delete["a"], delete["floor"], delete["parsing"], delete["m"]
+    f, page_floor = page["f"], page["floor"]
     mem_add = max(value for key, value in memory["add_snapshot"].items() if key != "seconds")
     out("targets (issue 6)")
     out(f"  {verdict(a / floor <= TARGET_FLOOR_RATIO)}  intercepted delete <= {TARGET_FLOOR_RATIO:.2f} "
-        f"x floor (b + c1): {a / floor:.3f} (paired {paired_floor:.3f}; vs c3 {a / parsing:.3f})")
+        f"x floor (b + c1): {a / floor:.3f} (paired {delete['paired_floor']:.3f}; vs c3 {a / parsing:.3f})")
     if m is not None:
+        moto_ref = delete["moto_ref"]
         out(f"  {verdict(m / moto_ref >= TARGET_MOTO_SPEEDUP)}  >= {TARGET_MOTO_SPEEDUP:.0f} x faster than "
-            f"moto: {m / moto_ref:.2f} (paired {paired_moto:.2f})")
+            f"moto: {m / moto_ref:.2f} (paired {delete['paired_moto']:.2f})")
     else:
         out("  n/a   >= 4 x faster than moto: moto not installed")
     out(f"  {verdict(f / page_floor <= TARGET_FLOOR_RATIO)}  describe page of 100 <= {TARGET_FLOOR_RATIO:.2f} x "
-        f"its floor (g + h1): {f / page_floor:.3f} (paired {paired_page:.3f}; vs h3 {f / h3:.3f})")
+        f"its floor (g + h1): {f / page_floor:.3f} (paired {page['paired_floor']:.3f}; vs h3 {f / page['h3']:.3f})")
     for backend, name, target_size in (("memory", "MemoryBackend", 1_000_000), ("sqlite", "SqliteBackend", 100_000)):
         largest = max(size for kind, size in scaling if kind == backend)
         note = "" if largest >= target_size else " (quick run: not the target size)"
@@ -247,9 +302,6 @@ def report(settings: Settings, info: Dict[str, str], r: Dict[str, Any], keep_gc:
                 f"x{ratio:.3f} (paired x{both:.3f}) at {largest:,}{note}")
     out(f"  {verdict(mem_add <= TARGET_BYTES_PER_SNAPSHOT)}  <= 2 KiB per stored snapshot (add_snapshot, "
         f"largest measurement): {mem_add:.0f} B")
-    out(f"total benchmark time: {wall:.0f} s")
-    out("=" * 100)
-    print("\n".join(lines), flush=True)
 
 
 def listing_moto_reason(page_moto: Optional[Dict[str, Any]], size: int) -> str:
