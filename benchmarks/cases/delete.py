@@ -95,14 +95,14 @@ def bench_main(settings: Settings, keep_gc: bool) -> Dict[str, Any]:
         for _ in range(n):
             parse(response_dict, output_shape)
 
-    # c2. the floor as one loop: a stubbed call, then the parse.
+    # c2. b + c1 as one loop: a stubbed call, then the parse (information).
     def run_combined(batch: List[str]) -> None:
         delete, parse = stubbed.delete_cluster_snapshot, parser.parse
         for snapshot_id in batch:
             delete(SnapshotIdentifier=snapshot_id)
             parse(response_dict, output_shape)
 
-    # c3. the floor as an interceptor: a handler that only parses.
+    # c3. the floor (issue 11): the parse-only interceptor, a handler that only parses.
     run_parsing = delete_runner(parse_only_client(response_dict, output_shape))
 
     # e. Stubber on a client that carries our handlers, no interceptor active:
