@@ -1,16 +1,28 @@
 #!/usr/bin/env python
 """Where an intercepted DeleteClusterSnapshot spends its time (issue 6).
 
-    python benchmarks/profile_delete.py                  # component table
+    python benchmarks/profile_delete.py                  # ladder, timers in calls, component table
     python benchmarks/profile_delete.py --pyinstrument   # + pyinstrument call tree
     python benchmarks/profile_delete.py --cprofile       # + cProfile, top 40 by cumulative time
 
-The component table times every step of one call in isolation, on the real
-objects botocore hands our ``before-call`` handler (captured from a real call),
-median of interleaved rounds: first what redshift_intercept adds, then the
-steps of botocore's client pipeline that the Stubber pays too, then botocore's
-parser. Private botocore and redshift_intercept internals are called directly
-here; a step a future version renames prints as n/a.
+Three views of one call, along its path through the package: ``_hooks``
+(the botocore front door: the before-call closure, ``_before_call`` asking
+the active routes, ``_answer``/``_attempt``: decode, ``Caller``, request id,
+render, respond, the ``Call`` record) -> ``_dispatch.Service.answer`` (fault
+check, rule lookup, ``Scope``) -> the rule (``_rules/delete.py``) -> the
+backend.
+
+1. an ablation ladder: before-call handlers doing one more step each, ending
+   with the real ``intercept()``, interleaved;
+2. timers (``harness.CallTimers``) wrapped around those steps inside real
+   intercepted calls;
+3. every step alone in a tight loop, on the real objects botocore hands our
+   ``before-call`` handler (captured from a real call): first what
+   redshift_intercept adds, then the steps of botocore's client pipeline that
+   the Stubber pays too, then botocore's parser.
+
+Private botocore and redshift_intercept internals are called directly here;
+a step of 3 that a future version renames prints as n/a.
 """
 
 from __future__ import annotations
@@ -24,23 +36,28 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from bench import (
+import botocore.parsers
+from botocore.awsrequest import AWSResponse, prepare_request_dict
+from botocore.hooks import first_non_none_response
+from botocore.stub import Stubber
+from harness import (
     ACCOUNT,
     CLOSED_ENDPOINT,
     OPERATION,
     REGION,
+    CallTimers,
     FastSeeder,
+    clean_session,
     isolate_environment,
     make_client,
 )
-from botocore.awsrequest import AWSResponse, prepare_request_dict
-from botocore.hooks import first_non_none_response
 
 from redshift_intercept import MemoryBackend, intercept
 from redshift_intercept import _hooks as hooks
 from redshift_intercept import _wire as wire
-from redshift_intercept._intercept import Call
-from redshift_intercept._rules import OPERATIONS
+from redshift_intercept._calls import Call
+from redshift_intercept._dispatch import Caller, Service
+from redshift_intercept._rules import OPERATIONS, Scope
 from redshift_intercept._shapes import format_timestamp
 
 
@@ -59,6 +76,7 @@ def _timed_deletes(delete, ids, rs) -> float:
             rs.stop()
         rs.calls.clear()
 
+
 def capture_call(client: Any, rs: Any, seeder: FastSeeder) -> Dict[str, Any]:
     """The arguments of one real before-call event, and what the call returned."""
     captured: Dict[str, Any] = {}
@@ -66,25 +84,25 @@ def capture_call(client: Any, rs: Any, seeder: FastSeeder) -> Dict[str, Any]:
     def capture(**kwargs: Any) -> None:
         captured.update(kwargs)
 
-    real_dispatch, real_rule = hooks._dispatch, OPERATIONS[OPERATION]
+    real_before_call, real_rule = hooks._before_call, OPERATIONS[OPERATION]
 
     def rule(scope: Any, params: Dict[str, Any]) -> Any:
         captured["scope"], captured["rule_params"] = scope, params
         return real_rule(scope, params)
 
-    def dispatch(origin: hooks.Origin, **kwargs: Any) -> Any:
-        captured["origin"] = origin
-        return real_dispatch(origin, **kwargs)
+    def before_call(origin: hooks.Origin, **kwargs: Any) -> Any:
+        captured["origin"], captured["route"] = origin, hooks._routes[-1]
+        return real_before_call(origin, **kwargs)
 
     event = f"before-call.redshift.{OPERATION}"
     client.meta.events.register_first(event, capture, unique_id="profile-capture")
     seeder.seed(["capture-0000001"])
-    hooks._dispatch, OPERATIONS[OPERATION] = dispatch, rule
+    hooks._before_call, OPERATIONS[OPERATION] = before_call, rule
     try:
         with rs:
             captured["parsed"] = client.delete_cluster_snapshot(SnapshotIdentifier="capture-0000001")
     finally:
-        hooks._dispatch, OPERATIONS[OPERATION] = real_dispatch, real_rule
+        hooks._before_call, OPERATIONS[OPERATION] = real_before_call, real_rule
         client.meta.events.unregister(event, unique_id="profile-capture")
     rs.calls.clear()
     return captured
@@ -93,12 +111,13 @@ def capture_call(client: Any, rs: Any, seeder: FastSeeder) -> Dict[str, Any]:
 def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, float]]:
     rs = intercept()
     backend = rs.backend
+    service: Service = rs._service
     seeder = FastSeeder(backend)
     cap = capture_call(client, rs, seeder)
     model, request_dict, context = cap["model"], cap["params"], cap["context"]
     api_params = {"SnapshotIdentifier": "capture-0000001"}
     service_model = client.meta.service_model
-    origin = cap["origin"]
+    origin, route = cap["origin"], cap["route"]
     record = seeder.record("capture-0000001")
     result = {"Snapshot": {**record, "Status": "deleted"}}
     request_id = wire.new_request_id()
@@ -110,6 +129,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
                      "context": {"operation_name": OPERATION}}
     parser = origin.parser_factory().create_parser("query")
     scope, params, rule = cap["scope"], cap["rule_params"], OPERATIONS[OPERATION]
+    caller = Caller(ACCOUNT, REGION)
     insert = backend.insert
     insert(ACCOUNT, REGION, record)  # the captured call deleted it
 
@@ -117,16 +137,19 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         rule(scope, params)
         insert(ACCOUNT, REGION, record)
 
+    def answer_and_reinsert() -> None:
+        service.answer(OPERATION, params, caller)
+        insert(ACCOUNT, REGION, record)
+
     def reinsert_only() -> None:
         backend._data[(ACCOUNT, REGION)].pop("capture-0000001", None)
         insert(ACCOUNT, REGION, record)
 
-    def call_record() -> None:
-        rs.calls.append(Call(operation=OPERATION, params=dict(api_params), region=REGION,
-                             account_id=ACCOUNT, response=cap["parsed"], error_code=None, error=None,
-                             request_id=request_id))
-        if len(rs.calls) > 1000:
-            rs.calls.clear()
+    def call_record() -> None:  # what _attempt does after the parse
+        service.record(Call(OPERATION, hooks._caller_params(context, params), caller.region, caller.account_id,
+                            cap["parsed"], None, None, request_id))
+        if len(service.calls) > 1000:
+            service.calls.clear()
 
     def respond_glue() -> dict:  # respond() without the parse
         response = wire.http_response(CLOSED_ENDPOINT, 200, request_id, body)
@@ -134,21 +157,23 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
                 "context": {"operation_name": OPERATION}, "body": body}
 
     # The per-call path into our handler: the before_call closure that
-    # _hooks.install_on_session puts on every client (the Origin is built once,
-    # at install time), the real _hooks._dispatch and rs._accepts, stopping
-    # where _dispatch would call _answer: the active stack holds a stand-in
-    # that accepts like rs and answers None.
-    stand_in = _AcceptOnly(rs)
-
+    # _hooks._install puts on every client (the Origin is built once, at
+    # install time), the real _hooks._before_call and Route.accepts, stopping
+    # where _before_call would call _answer: the active routes hold the
+    # captured route and _answer is a stand-in that answers None.
     def before_call(**kwargs: Any) -> Any:
-        return hooks._dispatch(origin, **kwargs) if hooks._active else None
+        return hooks._before_call(origin, **kwargs) if hooks._routes else None
+
+    def no_answer(*_: Any) -> None:
+        return None
 
     def dispatch_overhead() -> None:
-        saved, hooks._active = hooks._active, (stand_in,)
+        saved_routes, saved_answer = hooks._routes, hooks._answer
+        hooks._routes, hooks._answer = (route,), no_answer
         try:
             before_call(model=model, params=request_dict, request_signer=None, context=context)
         finally:
-            hooks._active = saved
+            hooks._routes, hooks._answer = saved_routes, saved_answer
 
     stash_context: Dict[str, Any] = {}
 
@@ -177,14 +202,16 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         events.emit(f"before-parameter-build.{service_id}.{OPERATION}", params=api_params,
                     model=model, context=dict(context))
 
-    ours: List[Tuple[str, Callable[[], Any]]] = [
-        ("hook dispatch (before_call, _dispatch, _accepts)", dispatch_overhead),
+    ours: List[Tuple[str, Optional[Callable[[], Any]]]] = [
+        ("route dispatch (before_call, _hooks._before_call, Route.accepts)", dispatch_overhead),
         ("stash params (before-parameter-build handler)",
          lambda: hooks._stash(params=api_params, context=stash_context)),
         ("decode_params", lambda: wire.decode_params(model, request_dict)),
+        ("Caller(account_id, region)", lambda: Caller(route.account_id, context["client_region"])),
         ("new_request_id (uuid4)", wire.new_request_id),
-        ("Scope(...) for the call", lambda: rs._scope(REGION)),
-        ("rule: check, backend.remove, copy", None),  # computed: rule_and_reinsert - reinsert_only
+        ("Service.answer: fault check, rule lookup, Scope, rule", None),  # answer_and_reinsert - reinsert_only
+        ("  of which: Scope(service, account, region)", lambda: Scope(service, ACCOUNT, REGION)),
+        ("  of which: the rule: check, backend.remove, view", None),  # rule_and_reinsert - reinsert_only
         ("render_success (XML)", lambda: wire.render_success(model, result, request_id)),
         ("  of which: 3 x format_timestamp",
          lambda: [format_timestamp(record[k]) for k in
@@ -194,7 +221,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         # What _attempt does to get the parser respond() uses: the origin reuses
         # one while the client's factory and its defaults stay the same.
         ("origin.parser('query')", lambda: origin.parser("query")),
-        ("Call record + rs.calls.append", call_record),
+        ("Call(...) record + Service.record", call_record),
     ]
     botocore_steps: List[Tuple[str, Callable[[], Any]]] = [
         ("provide-client-params + before-parameter-build events", emit_params),
@@ -204,7 +231,10 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         ("after-call event", emit_after_call),
         ("query parser: parser.parse(...)", lambda: parser.parse(response_dict, model.output_shape)),
     ]
+    computed = {"Service.answer: fault check, rule lookup, Scope, rule": "__answer_and_reinsert",
+                "  of which: the rule: check, backend.remove, view": "__rule_and_reinsert"}
     timed: Dict[str, Callable[[], Any]] = {name: fn for name, fn in ours + botocore_steps if fn is not None}
+    timed["__answer_and_reinsert"] = answer_and_reinsert
     timed["__rule_and_reinsert"] = rule_and_reinsert
     timed["__reinsert_only"] = reinsert_only
     samples: Dict[str, List[float]] = {name: [] for name in timed}
@@ -223,22 +253,11 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
             if round_no:
                 samples[name].append(us)
     median = {name: statistics.median(s) if s else float("nan") for name, s in samples.items()}
-    median["rule: check, backend.remove, copy"] = max(
-        0.0, median["__rule_and_reinsert"] - median["__reinsert_only"])
+    for name, both in computed.items():
+        median[name] = max(0.0, median[both] - median["__reinsert_only"])
     rows = [("ours", name, median[name]) for name, _ in ours]
     rows += [("botocore", name, median[name]) for name, _ in botocore_steps]
     return rows
-
-
-class _AcceptOnly:
-    """An active interceptor for the dispatch step: accepts as ``rs`` does,
-    answers nothing (so botocore would go on to send the request)."""
-
-    def __init__(self, rs: Any) -> None:
-        self._accepts = rs._accepts
-
-    def _answer(self, *_: Any) -> None:
-        return None
 
 
 def time_loop(fn: Callable[[], Any], loops: int) -> float:
@@ -252,59 +271,16 @@ def time_loop(fn: Callable[[], Any], loops: int) -> float:
         gc.enable()
 
 
-class Timers:
-    """Wrap functions so that each call adds its duration to a named total."""
-
-    def __init__(self) -> None:
-        self.total_ns: Dict[str, int] = {}
-        self._undo: List[Tuple[Any, str, Any]] = []
-
-    def wrap(self, owner: Any, attribute: str, name: str) -> None:
-        is_dict = isinstance(owner, dict)
-        real = owner[attribute] if is_dict else getattr(owner, attribute)
-        totals = self.total_ns
-        totals.setdefault(name, 0)
-        clock = time.perf_counter_ns
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                totals[name] += clock() - start
-
-        if is_dict:
-            owner[attribute] = timed
-        else:
-            setattr(owner, attribute, timed)
-        self._undo.append((owner, attribute, real))
-
-    def restore(self) -> None:
-        while self._undo:
-            owner, attribute, real = self._undo.pop()
-            if isinstance(owner, dict):
-                owner[attribute] = real
-            else:
-                setattr(owner, attribute, real)
-
-
 def in_situ(client: Any, rounds: int, loops: int) -> Tuple[Dict[str, float], Dict[str, float]]:
     """Whole calls, interleaved: intercepted, intercepted with timers inside
     (the components as they run in a real call, caches and all), and a Stubber
     call on a clean client. Returns (us per whole call, us per component)."""
-    import botocore.parsers
-    from bench import clean_session
-    from botocore.stub import Stubber
-
-    import redshift_intercept._intercept as intercept_module
-
     rs = intercept()
     seeder = FastSeeder(rs.backend)
     stubbed = make_client(clean_session())
     stubber = Stubber(stubbed)
     stubber.activate()
     answer = {"Snapshot": {**seeder.record("stub-0000001"), "Status": "deleted"}}
-    timers = Timers()
     counter = iter(range(10**9))
     kinds = ("intercept()", "intercept() with timers", "Stubber (clean client)")
     samples: Dict[str, List[float]] = {kind: [] for kind in kinds}
@@ -321,17 +297,10 @@ def in_situ(client: Any, rounds: int, loops: int) -> Tuple[Dict[str, float], Dic
                 seeder.seed(ids)
                 delete = client.delete_cluster_snapshot
                 rs.start()
+            timers = CallTimers()
             if kind.endswith("timers"):
-                timers.total_ns.clear()
-                timers.wrap(hooks, "_dispatch", "our before-call handler, all of it")
-                timers.wrap(botocore.parsers.QueryParser, "parse", "botocore parser.parse")
-                for attribute, name in (("decode_params", "decode_params"),
-                                        ("new_request_id", "new_request_id (uuid4)"),
-                                        ("render_success", "render_success (XML)"),
-                                        ("respond", "respond (HTTP response + parse)")):
-                    timers.wrap(intercept_module, attribute, name)
-                timers.wrap(OPERATIONS, OPERATION, "rule (Scope excluded)")
-                timers.wrap(rs.calls, "append", "rs.calls.append")
+                for owner, attribute, name in IN_SITU:
+                    timers.wrap(owner, attribute, name)
             try:
                 us = _timed_deletes(delete, ids, rs)
             finally:
@@ -340,11 +309,29 @@ def in_situ(client: Any, rounds: int, loops: int) -> Tuple[Dict[str, float], Dic
                 samples[kind].append(us)
                 if kind.endswith("timers"):
                     component_calls += loops
-                    for name, ns in timers.total_ns.items():
+                    for name, ns in timers.ns.items():
                         component_ns[name] = component_ns.get(name, 0) + ns
     whole = {kind: statistics.median(s) for kind, s in samples.items()}
     parts = {name: ns / component_calls / 1000.0 for name, ns in component_ns.items()}
     return whole, parts
+
+
+# What in_situ times inside real calls, in the order a call runs them:
+# (owner, attribute, name). Names _hooks uses from _wire and _dispatch are
+# wrapped in _hooks, where _answer and _attempt look them up.
+IN_SITU: List[Tuple[Any, str, str]] = [
+    (hooks, "_before_call", "our before-call handler, all of it"),
+    (hooks, "decode_params", "decode_params"),
+    (hooks, "Caller", "Caller(account_id, region)"),
+    (hooks, "new_request_id", "new_request_id (uuid4)"),
+    (Service, "answer", "Service.answer: fault check, Scope, rule"),
+    (OPERATIONS, OPERATION, "  of which: the rule (Scope excluded)"),
+    (hooks, "render_success", "render_success (XML)"),
+    (hooks, "respond", "respond (HTTP response + parse)"),
+    (botocore.parsers.QueryParser, "parse", "  of which: botocore parser.parse"),
+    (hooks, "Call", "Call(...) record"),
+    (Service, "record", "Service.record (rs.calls)"),
+]
 
 
 def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
@@ -353,13 +340,10 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
     ``intercept()``. Rungs run interleaved; the difference between two rungs is
     what that step costs inside a real call (caches as cold as they really are).
     """
-    from bench import clean_session
-
     rs = intercept()
     seeder = FastSeeder(rs.backend)
     cap = capture_call(client, rs, seeder)
     model, origin = cap["model"], cap["origin"]
-    rule = OPERATIONS[OPERATION]
     record = seeder.record("ladder-0000000")
     result = {"Snapshot": {**record, "Status": "deleted"}}
     request_id = wire.new_request_id()
@@ -387,13 +371,14 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
                             origin.parser("query"), CLOSED_ENDPOINT)
 
     backend = MemoryBackend()
-    # An interceptor of its own for this rung: the same scope, its own backend.
-    rung_rs = intercept(backend=backend)
+    # A service of its own for this rung: its own backend.
+    rung_service = Service(backend)
 
-    def rung4(model: Any, params: dict, context: dict, **_: Any) -> Any:  # + decode, Scope, rule
+    def rung4(model: Any, params: dict, context: dict, **_: Any) -> Any:  # + decode, Caller, Service.answer
         decoded = wire.decode_params(model, params)
+        caller = Caller(ACCOUNT, context["client_region"])
         rid = wire.new_request_id()
-        answer = rule(rung_rs._scope(REGION), decoded)
+        answer = rung_service.answer(model.name, decoded, caller)
         return wire.respond(model, 200, wire.render_success(model, answer, rid), rid,
                             origin.parser("query"), CLOSED_ENDPOINT)
 
@@ -402,8 +387,8 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
         ("1 + parse pre-rendered XML (floor, in situ)", rung1),
         ("2 + render_success per call", rung2),
         ("3 + uuid, headers, Date, AWSResponse (respond)", rung3),
-        ("4 + decode_params, Scope, rule, backend.remove", rung4),
-        ("5 real intercept() (+ hook dispatch, stash, Call record)", None),
+        ("4 + decode_params, Caller, Service.answer (Scope, rule)", rung4),
+        ("5 real intercept() (+ route dispatch, stash, Call record)", None),
     ]
     clients = []
     for _, handler in rungs:
@@ -488,20 +473,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name, us in parts.items():
         print(f"  {name:58} {us:8.1f}")
     handler = parts["our before-call handler, all of it"]
-    parse = parts["botocore parser.parse"]
+    parse = parts["  of which: botocore parser.parse"]
     print(f"  {'=> our handler without the parse':58} {handler - parse:8.1f}")
     print(f"  {'=> botocore outside our handler (timed call - handler)':58} "
           f"{whole['intercept() with timers'] - handler:8.1f}")
     print()
     rows = components(client, args.rounds, args.loops)
     print("each step alone, in a tight loop (median us/call)")
-    print(f"{'who':9}{'component':58}{'us/call':>9}")
+    print(f"{'who':9}{'component':66}{'us/call':>9}")
     for who, name, us in rows:
-        print(f"{who:9}{name:58}{'n/a' if math.isnan(us) else f'{us:.2f}':>9}")
+        print(f"{who:9}{name:66}{'n/a' if math.isnan(us) else f'{us:.2f}':>9}")
     ours = [us for who, name, us in rows if who == "ours" and not name.startswith("  ")]
     missing = " (n/a steps left out)" if any(math.isnan(us) for us in ours) else ""
     total = sum(us for us in ours if not math.isnan(us))
-    print(f"{'ours':9}{'SUM of our components (no parse)' + missing:58}{total:9.2f}")
+    print(f"{'ours':9}{'SUM of our components (no parse)' + missing:66}{total:9.2f}")
     if args.pyinstrument:
         profile_tree(client, "pyinstrument", args.loops * 5)
     if args.cprofile:

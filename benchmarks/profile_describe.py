@@ -13,9 +13,10 @@ Two workloads, each a page of 100 full snapshots through ``intercept()``:
   apart, as ``bench.py`` rows j-k), the first ``--pages`` pages of a boto3
   paginator listing (PageSize 100).
 
-Timers are wrapped around our functions and botocore's parser inside real
-calls (as in ``profile_delete.py``), counting calls; a timer's own cost
-(calibrated on a no-op, times the number of calls) is subtracted. Nested rows are indented and
+Timers (``harness.CallTimers``, as in ``profile_delete.py``) are wrapped
+around our functions and botocore's parser inside real calls, counting
+calls; a timer's own cost (calibrated on a no-op, times the number of calls)
+is subtracted. Nested rows are indented and
 included in the row above them. Private redshift_intercept internals are
 wrapped by name; one a future version renames is skipped with a note.
 """
@@ -23,21 +24,22 @@ wrapped by name; one a future version renames is skipped with a note.
 from __future__ import annotations
 
 import argparse
-import builtins
 import gc
-import heapq
 import statistics
 import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import botocore.parsers
-from bench import PAGE, FastSeeder, Ids, isolate_environment, make_client, page_interceptor
+from harness import PAGE, CallTimers, FastSeeder, Ids, isolate_environment, make_client, page_interceptor, timer_cost
 
+import redshift_intercept._dispatch as dispatch
 import redshift_intercept._hooks as hooks
-import redshift_intercept._intercept as intercept_module
-import redshift_intercept._rules as rules
+import redshift_intercept._paging as paging
+import redshift_intercept._rules.describe as describe
 from redshift_intercept import MemoryBackend, intercept
+from redshift_intercept._dispatch import Service
+from redshift_intercept._rules import OPERATIONS
 
 BACKEND = object()  # stands for the profiled interceptor's backend instance
 
@@ -45,101 +47,27 @@ BACKEND = object()  # stands for the profiled interceptor's backend instance
 # it with a smaller depth. Functions called once per record (sort keys) are
 # not wrapped: a timer per record would cost more than they do; their time
 # shows in the row that calls them. A name this version of the package does
-# not have is skipped (the package's describe code is being reworked).
+# not have is skipped.
 WRAPPED: List[Tuple[Any, str, str, int]] = [
-    (hooks, "_dispatch", "our before-call handler, all of it", 0),
-    (intercept_module, "decode_params", "decode_params", 1),
-    (rules.OPERATIONS, "DescribeClusterSnapshots", "rule describe_cluster_snapshots (Scope excluded)", 1),
-    (rules, "_visible", "_visible: the records the caller may see", 2),
-    (BACKEND, "list", "backend.list (a copy of every record)", 3),
-    (rules, "settled", "settled()", 2),
-    (rules, "_filters", "_filters", 2),
-    (rules, "_paginate", "_paginate: the page after the Marker", 2),
-    (rules, "_marker_decode", "_marker_decode", 3),
-    (rules, "sorted", "sorted(every match, by its sort key)", 3),
-    (heapq, "nsmallest", "heapq.nsmallest(101, every match, by its sort key)", 3),
-    (rules, "_marker_encode", "_marker_encode", 3),
-    (rules, "view", "view() per returned record (a copy)", 2),
-    (intercept_module, "render_success", "render_success (XML of the page)", 1),
-    (intercept_module, "respond", "respond (HTTP response + parse)", 1),
+    (hooks, "_before_call", "our before-call handler, all of it", 0),
+    (hooks, "decode_params", "decode_params", 1),
+    (Service, "answer", "Service.answer: fault check, Scope, rule", 1),
+    (dispatch, "Scope", "Scope(...) for the call", 2),
+    (OPERATIONS, "DescribeClusterSnapshots", "rule describe_cluster_snapshots", 2),
+    (describe, "_visible", "_visible: the records the caller may see", 3),
+    (BACKEND, "list", "backend.list (a copy of every record)", 4),
+    (describe, "settled", "settled()", 3),
+    (describe, "_filters", "_filters", 3),
+    (describe, "paginate", "paginate: the page after the Marker", 3),
+    (paging, "_decode_marker", "_decode_marker", 4),
+    (paging, "sorted", "sorted(every match, by its sort key)", 4),
+    (paging, "encode_marker", "encode_marker", 4),
+    (describe, "view", "view() per returned record (a copy)", 3),
+    (hooks, "render_success", "render_success (XML of the page)", 1),
+    (hooks, "respond", "respond (HTTP response + parse)", 1),
     (botocore.parsers.QueryParser, "parse", "botocore parser.parse", 2),
+    (Service, "record", "Service.record (rs.calls)", 1),
 ]
-
-_ABSENT = object()
-
-
-class CallTimers:
-    """Wrap callables so that each call adds its duration and a count to a
-    named total; ``restore()`` puts the originals back."""
-
-    def __init__(self) -> None:
-        self.ns: Dict[str, int] = {}
-        self.calls: Dict[str, int] = {}
-        self._undo: List[Tuple[Any, str, Any]] = []
-
-    def wrap(self, owner: Any, attribute: str, name: str) -> bool:
-        is_dict = isinstance(owner, dict)
-        if is_dict:
-            real = owner.get(attribute)
-            previous = real
-        else:
-            previous = vars(owner).get(attribute, _ABSENT) if hasattr(owner, "__dict__") else _ABSENT
-            real = getattr(owner, attribute, None)
-            if real is None and isinstance(owner, type(sys)):  # a builtin the module uses
-                real = getattr(builtins, attribute, None)
-        if real is None:
-            return False
-        ns, calls, clock = self.ns, self.calls, time.perf_counter_ns
-        ns[name], calls[name] = 0, 0
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                ns[name] += clock() - start
-                calls[name] += 1
-
-        if is_dict:
-            owner[attribute] = timed
-        else:
-            setattr(owner, attribute, timed)
-        self._undo.append((owner, attribute, previous))
-        return True
-
-    def restore(self) -> None:
-        while self._undo:
-            owner, attribute, previous = self._undo.pop()
-            if isinstance(owner, dict):
-                owner[attribute] = previous
-            elif previous is _ABSENT:
-                delattr(owner, attribute)
-            else:
-                setattr(owner, attribute, previous)
-
-
-def timer_cost(loops: int = 200_000) -> float:
-    """ns one CallTimers wrapper adds to a call (wrapped no-op minus bare no-op)."""
-
-    class Box:
-        @staticmethod
-        def noop() -> None:
-            return None
-
-    def run() -> float:
-        start = time.perf_counter_ns()
-        for _ in range(loops):
-            Box.noop()
-        return (time.perf_counter_ns() - start) / loops
-
-    bare = min(run() for _ in range(3))
-    timers = CallTimers()
-    timers.wrap(Box, "noop", "noop")
-    try:
-        wrapped = min(run() for _ in range(3))
-    finally:
-        timers.restore()
-    return max(0.0, wrapped - bare)
 
 
 _SKIPPED: set = set()
