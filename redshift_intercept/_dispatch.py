@@ -20,6 +20,7 @@ from typing import Any, Dict, NamedTuple, Optional
 from . import _model
 from ._backend import CallJournal, SnapshotBackend
 from ._calls import Call, CallList, journal_entry, journal_entry_of
+from ._characters import check_request
 from ._clock import Clock
 from ._errors import NotAnswered, ServiceError
 from ._faults import Faults
@@ -66,16 +67,23 @@ class Service:
         answers two attempts). Raises ``ServiceError`` for a modelled error
         and ``NotAnswered`` for an operation with no rule and no fault.
 
+        A parameter holding a character no reply could carry is refused
+        first (``InvalidParameterValue``), as the service validates input
+        before it acts.
+
         With a journal, the call is journaled (with ``request_id`` and
         ``caller_params``, the parameters as the caller passed them; default
         ``params``) in the same unit as the changes it made."""
         journal = self.journal
-        fault = self.faults.take(operation, params)
-        if fault is not None:
-            error = fault.error()
+        try:
+            check_request(params)
+            fault = self.faults.take(operation, params)
+            if fault is not None:
+                raise fault.error()
+        except ServiceError as error:
             if journal is not None:
                 journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
-            raise error
+            raise
         rule = OPERATIONS.get(operation)
         if rule is None:
             raise NotAnswered(operation)

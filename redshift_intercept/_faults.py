@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from . import _model
+from ._characters import first_unsendable
 from ._errors import ServiceError
 
 
@@ -48,6 +49,12 @@ class Faults(List[Fault]):
             raise ValueError(f"operation {operation!r} is not a Redshift operation.{hint}")
         if not isinstance(code, str) or not code:
             raise TypeError(f"code must be a Redshift error code such as 'Throttling', got {code!r}")
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"message must be a str or None, got {type(message).__name__}")
+        for argument, text in (("code", code), ("message", message or "")):
+            bad = first_unsendable(text)
+            if bad is not None:
+                raise ValueError(f"{argument} contains the character {bad!r}, which no AWS response can carry")
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
         if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):

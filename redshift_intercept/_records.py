@@ -19,6 +19,7 @@ from botocore.utils import parse_timestamp
 
 from . import _model
 from ._arns import snapshot_arn
+from ._characters import first_unsendable, is_surrogate
 from ._clock import UTC, to_millis, utc_now
 from ._tags import first_tag_problem
 
@@ -30,8 +31,6 @@ _IDENTIFIER = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*\Z")
 _AUTOMATED_IDENTIFIER = re.compile(r"rs:[A-Za-z](?:-?[A-Za-z0-9])*\Z")
 _ACCOUNT = re.compile(r"\d{12}\Z")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+\Z")
-# Characters XML 1.0 cannot carry at all; they could never round-trip.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def check_account_id(value: object, argument: str = "account_id") -> str:
@@ -73,10 +72,10 @@ def _check_value(shape: Shape, value: Any, field: str) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise _type_error(field, "a str", value)
-        bad = _XML_INVALID.search(value)
-        if bad:
-            raise ValueError(f"{field} contains the character {bad.group()!r}, which no "
-                             "AWS response can carry (XML 1.0 forbids it)")
+        bad = first_unsendable(value)
+        if bad is not None:
+            why = "a lone surrogate: UTF-8 cannot encode it" if is_surrogate(bad) else "XML 1.0 forbids it"
+            raise ValueError(f"{field} contains the character {bad!r}, which no AWS response can carry ({why})")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.model import OperationModel, ServiceModel
 
+from ._characters import printable
 from ._errors import ServiceError
 from ._shapes import decoder_for, escape_text, renderer_for
 
@@ -92,8 +93,8 @@ def render_error(model: OperationModel, error: ServiceError, request_id: str) ->
     body = (
         f'<ErrorResponse xmlns="{_namespace(model.service_model)}"><Error>'
         f"<Type>{'Sender' if sender else 'Receiver'}</Type>"
-        f"<Code>{escape_text(error.code)}</Code>"
-        f"<Message>{escape_text(error.message)}</Message>"
+        f"<Code>{escape_text(printable(error.code))}</Code>"
+        f"<Message>{escape_text(printable(error.message))}</Message>"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return status, body.encode("utf-8")
