@@ -21,7 +21,7 @@ from . import _model
 from ._arns import snapshot_arn
 from ._characters import first_unsendable, is_surrogate
 from ._clock import UTC, to_millis, utc_now
-from ._tags import first_tag_problem
+from ._tags import MAX_TAGS, first_tag_problem
 
 SNAPSHOT_STATES = ("available", "creating", "failed", "cancelled", "final snapshot")
 SNAPSHOT_TYPES = ("manual", "automated")
@@ -186,9 +186,12 @@ def check_retention(value: int) -> None:
 
 
 def _check_tags(checked: Mapping[str, Any]) -> None:
-    problem = first_tag_problem(checked.get("Tags", ()))
+    tags = checked.get("Tags", ())
+    problem = first_tag_problem(tags)
     if problem:
         raise ValueError(f"Tags: {problem}")
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"Tags: a resource has at most {MAX_TAGS} tags, got {len(tags)}")
 
 
 def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],

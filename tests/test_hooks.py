@@ -245,14 +245,15 @@ def test_http_response_carries_the_rendered_body(rs, client):
     captured = []
     client.meta.events.register("after-call.redshift",
                                 lambda http_response, **_: captured.append(http_response))
-    rs.add_snapshot(SnapshotIdentifier="body", Tags={"k": "v&w"})
+    rs.add_snapshot(SnapshotIdentifier="body", Tags={"k": "v=w"}, MasterUsername="v&w")
 
     client.delete_cluster_snapshot(SnapshotIdentifier="body")
 
     body = captured[0].content.decode()
     assert body.startswith('<DeleteClusterSnapshotResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/">'
                            "<DeleteClusterSnapshotResult><Snapshot>")
-    assert "<Tags><Tag><Key>k</Key><Value>v&amp;w</Value></Tag></Tags>" in body
+    assert "<MasterUsername>v&amp;w</MasterUsername>" in body
+    assert "<Tags><Tag><Key>k</Key><Value>v=w</Value></Tag></Tags>" in body
     assert "<RestorableNodeTypes><NodeType>ra3.xlplus</NodeType></RestorableNodeTypes>" in body
     assert "<Status>deleted</Status>" in body
 

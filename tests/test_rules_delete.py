@@ -195,17 +195,21 @@ def test_snapshots_live_per_account(client):
         assert owner.snapshots() == []
 
 
-TRICKY = "a&b <c> \"d\" 'e' é ü 雪 🎉 \r\n\ttrail "
+TRICKY = "a&b <c> \"d\" 'e' é ü 雪 🎉 \r\n\ttrail ]]> "
+# As tricky as a tag may be: letters of any script, digits, white space
+# (U+2028 and no-break space too) and _ . : / = + - @.
+TAG_TRICKY = "é ü 雪 ٣ ²\u2028\u00a0_.:/=+-@ trail "
 
 
 def test_xml_special_characters_round_trip(rs, client):
-    rs.add_snapshot(SnapshotIdentifier="tricky", Tags={TRICKY: TRICKY, "plain": ""},
-                    MasterUsername="o'brien&co")
+    rs.add_snapshot(SnapshotIdentifier="tricky", Tags={TAG_TRICKY: TAG_TRICKY, "plain": ""},
+                    MasterUsername="o'brien&co", MaintenanceTrackName=TRICKY)
 
     snapshot = client.delete_cluster_snapshot(SnapshotIdentifier="tricky")["Snapshot"]
 
-    assert snapshot["Tags"] == [{"Key": TRICKY, "Value": TRICKY}, {"Key": "plain", "Value": ""}]
+    assert snapshot["Tags"] == [{"Key": TAG_TRICKY, "Value": TAG_TRICKY}, {"Key": "plain", "Value": ""}]
     assert snapshot["MasterUsername"] == "o'brien&co"
+    assert snapshot["MaintenanceTrackName"] == TRICKY
 
 
 def test_identifier_echoed_in_an_error_round_trips(rs, client):

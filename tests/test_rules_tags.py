@@ -94,3 +94,42 @@ def test_tag_limits(rs, client):
         client.create_tags(ResourceName=arn, Tags=[{"Key": "aws:reserved", "Value": "v"}])
     tags = rs.snapshots()[0]["Tags"]
     assert len(tags) == 50 and tags[0] == {"Key": "k0", "Value": "replaced"}
+
+
+@pytest.mark.parametrize(("tags", "message"), [
+    ([{"Key": "a&b", "Value": ""}], "Tag key 'a&b' contains the character '&' (U+0026); tag keys and values may hold "
+                                    "only Unicode letters, digits, white space and _ . : / = + - @."),
+    ([{"Key": "k", "Value": "tab\there"}], "Tag value for key 'k' contains the character '\\t' (U+0009)"),
+    ([{"Key": "k", "Value": "party 🎉"}], "contains the character '🎉' (U+1F389)"),
+    ([{"Key": "k", "Value": "e\u0301"}], "(U+0301)"),  # a combining mark is not a letter
+    ([{"Key": "k", "Value": "<v>"}], "contains the character '<' (U+003C)"),
+    ([{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}],
+     "Tag key 'k' is given more than once; keys must be unique per tag set."),
+])
+def test_tag_characters_are_checked_as_redshift_documents(rs, client, prod, tags, message):
+    rs.add_snapshot(SnapshotIdentifier="s", ClusterIdentifier="prod", Tags={"keep": "me"})
+    before = rs.snapshots()
+    arn = ARN.format(cluster="prod", snapshot="s")
+
+    with pytest.raises(client.exceptions.InvalidTagFault) as excinfo:
+        client.create_tags(ResourceName=arn, Tags=tags)
+    assert message in excinfo.value.response["Error"]["Message"]
+    with pytest.raises(client.exceptions.InvalidTagFault):
+        client.create_cluster_snapshot(SnapshotIdentifier="made", ClusterIdentifier="prod", Tags=tags)
+
+    assert rs.snapshots() == before  # nothing stored, no snapshot created
+    assert [c.error_code for c in rs.calls] == ["InvalidTagFault", "InvalidTagFault"]
+
+
+def test_every_tag_character_redshift_allows_round_trips(rs, client, prod):
+    key, value = "é ü 雪 ٣ ²\u2028\u00a0_.:/=+-@", "Ωμέγα 3 \u3000 x:y/z=w+v-u@t_s.r"
+    rs.add_snapshot(SnapshotIdentifier="s", ClusterIdentifier="prod")
+    arn = ARN.format(cluster="prod", snapshot="s")
+
+    client.create_tags(ResourceName=arn, Tags=[{"Key": key, "Value": value}, {"Key": "empty", "Value": ""}])
+
+    expected = [{"Key": key, "Value": value}, {"Key": "empty", "Value": ""}]
+    assert client.describe_cluster_snapshots(SnapshotIdentifier="s")["Snapshots"][0]["Tags"] == expected
+    assert [t["Tag"] for t in client.describe_tags(ResourceName=arn)["TaggedResources"]] == sorted(
+        expected, key=lambda t: t["Key"])
+    assert client.delete_cluster_snapshot(SnapshotIdentifier="s")["Snapshot"]["Tags"] == expected

@@ -31,7 +31,7 @@ CLI_OUTPUT = {
             "AccountsWithRestoreAccess": [{"AccountId": "111122223333"}],
             "OwnerAccount": "123456789012",
             "TotalBackupSizeInMegaBytes": 1234.5,
-            "Tags": [{"Key": "env", "Value": "prod & <test>"}],
+            "Tags": [{"Key": "env", "Value": "prod + test @ é"}],
             "ManualSnapshotRetentionPeriod": -1,
             "SnapshotArn": "arn:aws:redshift:us-east-1:123456789012:snapshot:prod/nightly-2024-05-01",
         },
@@ -49,7 +49,7 @@ def test_load_real_output_then_dump_round_trips(tmp_path, client):
         assert [r["SnapshotIdentifier"] for r in loaded] == ["nightly-2024-05-01", "rs:prod-2024-05-02-03-00-00"]
         snapshot = client.describe_cluster_snapshots(SnapshotIdentifier="nightly-2024-05-01")["Snapshots"][0]
         assert snapshot["SnapshotCreateTime"] == dt.datetime(2024, 5, 1, 3, 0, 12, 345000, tzinfo=dt.timezone.utc)
-        assert snapshot["Tags"] == [{"Key": "env", "Value": "prod & <test>"}]
+        assert snapshot["Tags"] == [{"Key": "env", "Value": "prod + test @ é"}]
         assert snapshot["AccountsWithRestoreAccess"] == [{"AccountId": "111122223333"}]
         assert snapshot["MasterUsername"] == "admin"
         out = tmp_path / "state.json"
