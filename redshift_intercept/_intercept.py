@@ -26,6 +26,8 @@ from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
 from ._records import check_account_id, check_region
 
+_MAX_DELAY = 100 * 365 * 86400.0
+"""The longest ``creation_delay``: a century of the clock's seconds."""
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -107,6 +109,12 @@ class RedshiftIntercept:
 
     @creation_delay.setter
     def creation_delay(self, value: Optional[float]) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"creation_delay must be a number of seconds or None, got {type(value).__name__}")
+            if not 0 <= value <= _MAX_DELAY:
+                raise ValueError(f"creation_delay must be 0..{_MAX_DELAY:.0f} seconds (or None: until "
+                                 f"complete_creation()), got {value!r}")
         self._service.creation_delay = value
 
     @property
@@ -116,6 +124,8 @@ class RedshiftIntercept:
 
     @creation_outcome.setter
     def creation_outcome(self, value: str) -> None:
+        if value not in ("available", "failed"):
+            raise ValueError(f"creation_outcome must be 'available' or 'failed', got {value!r}")
         self._service.creation_outcome = value
 
     # ------------------------------------------------------------ activation

@@ -21,3 +21,20 @@ def test_clock(rs):
     with pytest.raises(TypeError, match="when must be a datetime"):
         rs.clock.set("2030-01-01")
     assert rs.add_snapshot(SnapshotIdentifier="s")["SnapshotCreateTime"].year == 2030
+
+
+def test_the_clock_stays_within_the_years_a_response_can_carry(rs, client):
+    with pytest.raises(ValueError, match=r"when must be no later than 9999-12-30 \(UTC\), so that time can still "
+                                         "pass; got 9999-12-31T23:59:59.999999"):
+        rs.clock.set(dt.datetime.max)
+    with pytest.raises(ValueError, match=r"Clock.advance\(\) takes a step of at most 999,999,999 days"):
+        rs.clock.advance(days=1e10)
+    with pytest.raises(ValueError, match="takes a step"):
+        rs.clock.advance(float("nan"))
+    rs.clock.set(dt.datetime(9999, 12, 29))
+    with pytest.raises(ValueError, match="would move the clock past 9999-12-30"):
+        rs.clock.advance(days=2)
+    assert rs.clock.now().year == 9999
+    rs.clock.set(dt.datetime.min)  # the first instant of year 1 is fine: time only moves on
+    rs.add_snapshot(SnapshotIdentifier="s")
+    assert client.describe_cluster_snapshots()["Snapshots"][0]["SnapshotCreateTime"].year == 1

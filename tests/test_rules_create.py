@@ -143,3 +143,19 @@ def test_copy_refusals(rs, client, source, params, error):
 def test_copy_of_a_missing_source(client, rs):
     with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
         client.copy_cluster_snapshot(SourceSnapshotIdentifier="ghost", TargetSnapshotIdentifier="t")
+
+
+def test_creation_settings_are_checked_when_set(rs, client, prod):
+    for bad, error in ((-1, ValueError), (float("nan"), ValueError), (1e20, ValueError), ("5", TypeError),
+                       (True, TypeError)):
+        with pytest.raises(error, match="creation_delay must be"):
+            rs.creation_delay = bad
+    with pytest.raises(ValueError, match="creation_outcome must be 'available' or 'failed', got 'exploded'"):
+        rs.creation_outcome = "exploded"
+    assert (rs.creation_delay, rs.creation_outcome) == (0, "available")
+    rs.creation_delay = 100 * 365 * 86400
+    rs.clock.set(dt.datetime(9999, 6, 1))  # settling after the year 9999: never
+    made = client.create_cluster_snapshot(SnapshotIdentifier="late", ClusterIdentifier="prod")["Snapshot"]
+    assert made["Status"] == "creating"
+    rs.clock.advance(days=200)
+    assert client.describe_cluster_snapshots(SnapshotIdentifier="late")["Snapshots"][0]["Status"] == "creating"

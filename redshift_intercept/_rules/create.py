@@ -35,7 +35,10 @@ def _check_retention(params: Dict[str, Any], default: int) -> int:
 
 def _pending(scope: Scope) -> Dict[str, Any]:
     delay = scope.creation_delay
-    at = None if delay is None else scope.now + _dt.timedelta(seconds=delay)
+    try:
+        at = None if delay is None else scope.now + _dt.timedelta(seconds=delay)
+    except OverflowError:  # settles after the year 9999: never
+        at = None
     return {"at": at, "status": scope.creation_outcome}
 
 
