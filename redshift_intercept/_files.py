@@ -36,15 +36,16 @@ def read_json(source: Any, argument: str) -> Any:
     """Parsed JSON from a dict (returned as is), an open file, or a path.
 
     A path that cannot be read is a ``FileNotFoundError`` and text that is
-    not JSON a ``ValueError``, both naming ``argument`` and the file."""
+    not JSON (or JSON nested deeper than Python can parse) a ``ValueError``,
+    both naming ``argument`` and the file."""
     if isinstance(source, dict):
         return source
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
-        label = argument if name is None else f"{argument} {name!r}"
+        label = argument if name is None else f"{argument} {_short(name)}"
         text = source.read()
     elif isinstance(source, (str, os.PathLike)):
-        label = f"{argument} {os.fspath(source)!r}"
+        label = f"{argument} {_short(os.fspath(source))}"
         try:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read()
@@ -58,6 +59,15 @@ def read_json(source: Any, argument: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{label} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{label} is nested too deeply: no describe_cluster_snapshots or "
+                         "describe_clusters output nests more than a few levels") from None
+
+
+def _short(name: Any, limit: int = 200) -> str:
+    """``repr(name)``, cut to ``limit`` characters: a label, not a dump."""
+    text = repr(name)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 # Paths that name open files or kernel objects rather than files in a

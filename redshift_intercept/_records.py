@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import math
 import re
 import zlib
 from typing import Any, Dict, Mapping
@@ -17,7 +18,7 @@ from typing import Any, Dict, Mapping
 from botocore.model import Shape
 from botocore.utils import parse_timestamp
 
-from . import _model
+from . import _model, _reachable
 from ._arns import snapshot_arn
 from ._characters import first_unsendable, is_surrogate
 from ._clock import UTC, to_millis, utc_now
@@ -67,6 +68,10 @@ def _type_error(field: str, expected: str, value: object) -> TypeError:
     return TypeError(f"{field} must be {expected}, got {type(value).__name__} {value!r}")
 
 
+# What the model's integer types can carry (Java's int and long).
+_INTEGER_RANGES = {"integer": 2**31, "long": 2**63}
+
+
 def _check_value(shape: Shape, value: Any, field: str) -> Any:
     kind = shape.type_name
     if kind == "string":
@@ -76,6 +81,8 @@ def _check_value(shape: Shape, value: Any, field: str) -> Any:
         if bad is not None:
             why = "a lone surrogate: UTF-8 cannot encode it" if is_surrogate(bad) else "XML 1.0 forbids it"
             raise ValueError(f"{field} contains the character {bad!r}, which no AWS response can carry ({why})")
+        if shape.enum and value not in shape.enum:
+            raise ValueError(f"{field} must be one of {tuple(shape.enum)}, got {value!r}")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -84,11 +91,20 @@ def _check_value(shape: Shape, value: Any, field: str) -> Any:
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(field, "an int", value)
+        limit = _INTEGER_RANGES[kind]
+        if not -limit <= value < limit:
+            raise ValueError(f"{field} must fit in a signed {limit.bit_length()}-bit {kind}, got {value}")
         return value
     if kind in ("double", "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _type_error(field, "a float", value)
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{field} must be a finite number, got {value!r}")
+        return number
     if kind == "timestamp":
         return _check_timestamp(value, field)
     if kind == "list":
@@ -106,14 +122,28 @@ def _check_timestamp(value: Any, field: str) -> _dt.datetime:
     if isinstance(value, str):
         try:
             value = parse_timestamp(value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError, RuntimeError):  # RuntimeError: botocore's, for "1e20"
             raise ValueError(f"{field} must be a datetime or an ISO-8601 string, got {value!r}") from None
     if not isinstance(value, _dt.datetime):
         raise _type_error(field, "a datetime or an ISO-8601 string", value)
     if value.tzinfo is None:  # botocore reads naive datetimes as UTC; so do we
         value = value.replace(tzinfo=UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{field} {value.isoformat()} is not a time between 0001-01-01 and 9999-12-31 in UTC, "
+                         "the years a response can carry") from None
     # Redshift sends milliseconds; keep exactly what a response can carry.
-    return to_millis(value.astimezone(UTC))
+    return to_millis(utc)
+
+
+def earlier(when: _dt.datetime, days: int) -> _dt.datetime:
+    """``days`` before ``when``, or the first instant of year 1 if that is
+    earlier than any time a response can carry."""
+    try:
+        return when - _dt.timedelta(days=days)
+    except OverflowError:
+        return _dt.datetime.min.replace(tzinfo=UTC)
 
 
 def _unknown_field(shape: Shape, name: str, where: str) -> TypeError:
@@ -244,7 +274,7 @@ def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
         "Status": status,
         "Port": 5439,
         "AvailabilityZone": region + "abc"[seed % 3],
-        "ClusterCreateTime": created - _dt.timedelta(days=30 + seed % 300),
+        "ClusterCreateTime": earlier(created, 30 + seed % 300),
         "MasterUsername": "awsuser",
         "ClusterVersion": "1.0",
         "EngineFullVersion": "1.0.86047",
@@ -277,6 +307,7 @@ def new_snapshot(account_id: str, region: str, fields: Mapping[str, Any],
     if not record.get("AccountsWithRestoreAccess"):
         # Real responses leave the element out when nobody is authorized.
         record.pop("AccountsWithRestoreAccess", None)
+    _reachable.check_snapshot(record, region)
     # Model order, so that a record reads like a response.
     return {name: record[name] for name in snapshot_shape.members if name in record}
 
@@ -286,7 +317,8 @@ def remaining_days(record: Mapping[str, Any], now: _dt.datetime) -> int:
     if retention == -1:
         return -1
     start = record.get("SnapshotRetentionStartTime") or record["SnapshotCreateTime"]
-    return max(0, retention - (now - start).days)
+    # Never more than the period itself, even if the clock was set before the start.
+    return max(0, min(retention, retention - (now - start).days))
 
 
 # ---------------------------------------------------------------- clusters
@@ -322,7 +354,7 @@ def new_cluster(account_id: str, region: str, fields: Mapping[str, Any],
         "DBName": "dev",
         "Endpoint": {"Address": f"{cluster}.c{seed % 0xFFFFFFFF:08x}.{region}.redshift.amazonaws.com",
                      "Port": port},
-        "ClusterCreateTime": (now or utc_now()) - _dt.timedelta(days=30 + seed % 300),
+        "ClusterCreateTime": earlier(now or utc_now(), 30 + seed % 300),
         "AutomatedSnapshotRetentionPeriod": 1,
         "ManualSnapshotRetentionPeriod": -1,
         "ClusterSecurityGroups": [],
@@ -347,6 +379,7 @@ def new_cluster(account_id: str, region: str, fields: Mapping[str, Any],
                                f"{_digest(cluster) :08x}{seed % 0xFFFF:04x}",
     }
     record.update(checked)
+    _reachable.check_cluster(record, region)
     return {name: record[name] for name in cluster_shape.members if name in record}
 
 

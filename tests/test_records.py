@@ -57,7 +57,8 @@ def test_any_field_can_be_overridden(rs):
     record = rs.add_snapshot(
         SnapshotIdentifier="custom", ClusterIdentifier="c1", SnapshotCreateTime=created,
         Port=5440, NodeType="dc2.large", NumberOfNodes=1, Encrypted=True, KmsKeyId="arn:aws:kms:k",
-        ManualSnapshotRetentionPeriod=7, SnapshotArn="arn:custom", OwnerAccount="111122223333",
+        ManualSnapshotRetentionPeriod=7, OwnerAccount="111122223333",
+        SnapshotArn="arn:aws:redshift:eu-central-1:111122223333:snapshot:c1/custom",
         Tags=[{"Key": "team", "Value": "data"}], SourceRegion="us-west-1",
     )
     assert record["SnapshotCreateTime"] == created.replace(microsecond=891000)
@@ -66,7 +67,8 @@ def test_any_field_can_be_overridden(rs):
     assert record["Encrypted"] is True and record["KmsKeyId"] == "arn:aws:kms:k"
     assert record["ManualSnapshotRetentionPeriod"] == 7
     assert record["ManualSnapshotRemainingDays"] == 0  # 7 days after a 2023 snapshot: expired
-    assert record["SnapshotArn"] == "arn:custom" and record["OwnerAccount"] == "111122223333"
+    assert record["SnapshotArn"] == "arn:aws:redshift:eu-central-1:111122223333:snapshot:c1/custom"
+    assert record["OwnerAccount"] == "111122223333"
     assert record["Tags"] == [{"Key": "team", "Value": "data"}]
     assert record["SourceRegion"] == "us-west-1"
 
@@ -180,7 +182,7 @@ def test_duplicate_identifier_in_the_same_account_and_region(rs):
     rs.add_snapshot(SnapshotIdentifier="dup")
     with pytest.raises(ValueError, match="SnapshotIdentifier 'dup' already exists in account "
                                          "999988887777, region eu-central-1"):
-        rs.add_snapshot(SnapshotIdentifier="dup", Port=1)
+        rs.add_snapshot(SnapshotIdentifier="dup", Port=5440)
     assert rs.snapshots()[0]["Port"] == 5439
     rs.add_snapshot(region="eu-west-1", SnapshotIdentifier="dup")  # another region: fine
     assert len(rs.snapshots(region="eu-west-1")) == 1
