@@ -26,12 +26,17 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 from ._arns import parse_arn
-from ._files import json_default, read_json, write_atomically
+from ._files import check_writable, json_default, read_json, write_atomically
 from ._startup import ENV_ACCOUNT, ENV_REGION, ENV_STATE, SITECUSTOMIZE
 
 
 class UsageError(Exception):
     """A problem with the command line or its input files: one line, exit 2."""
+
+
+OUTPUT_FAILED = 74
+"""Exit status (``EX_IOERR``) when the program succeeded but ``--out`` or
+``--report-file`` could not be written after it ran."""
 
 
 # ---------------------------------------------------------------- parent side
@@ -108,13 +113,38 @@ class _Progress:
                 sys.stderr.flush()
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, an ``--out`` or ``--report-file`` we could
+    not write after the program ran."""
+    for option, target in (("--out", args.out), ("--report-file", args.report_file)):
+        if target:
+            try:
+                check_writable(target)
+            except OSError as error:
+                raise UsageError(f"cannot write {option} {target!r}: {_reason(error)}") from None
+    if (args.out and args.report_file and os.path.realpath(args.out) == os.path.realpath(args.report_file)
+            and not os.path.realpath(args.out).startswith(("/dev/", "/proc/"))):
+        raise UsageError(f"--out and --report-file name the same file ({args.out!r}): give each its own")
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _shown(text: Any) -> str:
+    """``text`` as a report line may show it: control characters, lone
+    surrogates and other unprintable ones escaped as Python would write them."""
+    text = str(text)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _identifiers(params: Dict[str, Any]) -> str:
     keys = ("SnapshotIdentifier", "SnapshotArn", "SourceSnapshotIdentifier", "TargetSnapshotIdentifier",
             "ClusterIdentifier", "SnapshotClusterIdentifier", "ResourceName", "AccountWithRestoreAccess")
     shown = [f"{k}={params[k]}" for k in keys if k in params]
     if "Identifiers" in params:
         shown.append("Identifiers=" + ",".join(i.get("SnapshotIdentifier", "?") for i in params["Identifiers"]))
-    return " ".join(shown)
+    return _shown(" ".join(shown))
 
 
 def _snapshot_of(params: Dict[str, Any]) -> Optional[str]:
@@ -186,7 +216,8 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
     lines.append("")
     lines.append(f"deleted ({len(summary['deleted'])}): {', '.join(summary['deleted']) or '-'}")
     lines.append(f"refused ({len(summary['refused'])}):" + ("" if summary["refused"] else " -"))
-    lines += [f"  {r['SnapshotIdentifier'] or '-'}: {r['code']}: {r['reason']}" for r in summary["refused"]]
+    lines += [f"  {_shown(r['SnapshotIdentifier'] or '-')}: {r['code']}: {_shown(r['reason'])}"
+              for r in summary["refused"]]
     lines.append(f"created ({len(summary['created'])}): {', '.join(summary['created']) or '-'}")
     lines.append(f"left untouched ({len(summary['untouched'])}): {', '.join(summary['untouched']) or '-'}")
     for title, entries in (("access revoked", summary["access_revoked"]),
@@ -217,6 +248,7 @@ def _run(args: argparse.Namespace) -> int:
     program = shutil.which(args.command[0])
     if program is None:
         raise UsageError(f"cannot run {args.command[0]!r}: no such program")
+    _check_outputs(args)
 
     workdir = tempfile.mkdtemp(prefix="redshift-intercept-")
     try:
@@ -240,22 +272,37 @@ def _run(args: argparse.Namespace) -> int:
                 exit_code = subprocess.call([program, *args.command[1:]], env=env)
             except OSError as error:
                 raise UsageError(f"cannot run {args.command[0]!r}: {error.strerror}") from None
+        failures = []
         with SqliteBackend(state) as backend:
             calls = backend.read_calls()
             after = backend.list(None, region)
             final = intercept(backend=backend, account_id=account, region=region)
             if args.out:
-                final.dump_snapshots(args.out)
+                try:
+                    final.dump_snapshots(args.out)
+                except OSError as error:
+                    failures.append(f"cannot write --out {args.out!r}: {_reason(error)}; the final state "
+                                    "is not saved")
         report = build_report(calls, before, after)
         if args.report == "json":
             text = json.dumps({**report, "exit_code": exit_code}, indent=2, default=json_default) + "\n"
         else:
             text = _format_table(report, exit_code)
         sys.stdout.flush()
+        written = False
         if args.report_file:
-            write_atomically(args.report_file, text)
-        else:
+            try:
+                write_atomically(args.report_file, text, errors="backslashreplace")
+                written = True
+            except OSError as error:  # never lose the report: it goes to stderr instead
+                failures.append(f"cannot write --report-file {args.report_file!r}: {_reason(error)}; "
+                                "the report is above, on stderr")
+        if not written:
             sys.stderr.write(text)
+        for failure in failures:
+            sys.stderr.write(f"redshift-intercept: {failure}\n")
+        if failures and exit_code == 0:
+            return OUTPUT_FAILED
         if exit_code < 0:
             sys.stderr.write(f"redshift-intercept: the program was killed by signal {-exit_code}\n")
             return 128 - exit_code
