@@ -82,3 +82,15 @@ def test_a_forged_describe_clusters_marker_is_refused_through_a_client(rs, clien
     assert error_code(excinfo) == "InvalidParameterValue"
     assert excinfo.value.response["Error"]["Message"] == (
         f"Invalid Marker {forged([1])!r}: pass the Marker of a previous DescribeClusters response.")
+
+
+@pytest.mark.parametrize("method", ["describe_clusters", "describe_cluster_snapshots", "describe_tags"])
+@pytest.mark.parametrize("key", [[1], [[]], {"t": 1}, "x", [None, None, None], [[0] * 3]])
+def test_forged_markers_of_every_listing_are_refused_through_a_client(rs, client, prod, method, key):
+    rs.add_snapshot(SnapshotIdentifier="s", Tags={"k": "v"})
+    for marker in (forged(key), base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode()):
+        with pytest.raises(client.exceptions.ClientError) as excinfo:
+            getattr(client, method)(Marker=marker)
+        assert error_code(excinfo) == "InvalidParameterValue"
+        assert excinfo.value.response["Error"]["Message"].startswith("Invalid Marker ")
+    assert len(rs.calls) == 2 and {c.error_code for c in rs.calls} == {"InvalidParameterValue"}
