@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from ._files import json_default
 
@@ -31,8 +32,53 @@ class Call:
     request_id: str = field(default="", repr=False)
 
 
+def check_max_calls(value: object, argument: str = "max_calls") -> Optional[int]:
+    """``None`` (no bound) or a number of calls >= 0."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{argument} must be None (keep every call) or an int >= 0, got {value!r}")
+    return value
+
+
+_trimming = threading.Lock()
+
+
 class CallList(List[Call]):
-    """Every answered call, in order, with assertion helpers."""
+    """Every answered call, in order, with assertion helpers.
+
+    A plain ``list`` (index it, slice it, ``clear()`` it), optionally
+    bounded: with ``maxlen`` set, appending a call beyond ``maxlen`` lets the
+    oldest go, as ``collections.deque(maxlen=...)`` does, and ``dropped``
+    counts the calls let go so far. ``maxlen=0`` keeps none. Other list
+    methods (``extend``, ``insert``...) are not bounded: the bound is on what
+    the interceptor records.
+    """
+
+    # Class defaults, so that a list rebuilt by pickle or copy (which appends
+    # before it sets attributes) works as an unbounded one.
+    maxlen: Optional[int] = None
+    """The most calls kept; None: no bound."""
+    dropped: int = 0
+    """How many of the oldest calls the bound has let go."""
+
+    def __init__(self, calls: Iterable[Call] = (), *, maxlen: Optional[int] = None) -> None:
+        super().__init__(calls)
+        if maxlen is not None:
+            self.maxlen = check_max_calls(maxlen, "maxlen")
+            self._trim()
+
+    def append(self, call: Call) -> None:
+        if self.maxlen is None:
+            super().append(call)
+            return
+        with _trimming:
+            super().append(call)
+            self._trim()
+
+    def _trim(self) -> None:
+        excess = len(self) - (self.maxlen or 0)
+        if excess > 0:
+            del self[:excess]
+            self.dropped += excess
 
     @property
     def called(self) -> bool:

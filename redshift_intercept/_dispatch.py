@@ -47,15 +47,16 @@ class Service:
     and the backend's journal when ``journal`` is set), which every front
     door appends to."""
 
-    def __init__(self, backend: SnapshotBackend, journal: Optional[CallJournal] = None) -> None:
+    def __init__(self, backend: SnapshotBackend, journal: Optional[CallJournal] = None,
+                 max_calls: Optional[int] = None) -> None:
         self.backend = backend
         self.journal = journal
         self.clock = Clock()
         self.faults = Faults()
         self.creation_delay: Optional[float] = 0.0
         self.creation_outcome: str = "available"
-        self.calls = CallList()
-        self.unhandled = CallList()
+        self.calls = CallList(maxlen=max_calls)
+        self.unhandled = CallList(maxlen=max_calls)
 
     def scope(self, caller: Caller) -> Scope:
         """What ``caller`` sees of this service's state."""

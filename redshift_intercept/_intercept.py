@@ -20,7 +20,7 @@ import botocore.session
 
 from . import _hooks, _seeding
 from ._backend import CallJournal, SnapshotBackend, resolve_backend
-from ._calls import CallList, call_from_entry
+from ._calls import CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
@@ -46,8 +46,9 @@ class RedshiftIntercept:
 
     def __init__(self, target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
                  region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-                 passthrough: bool = False, journal: bool = False) -> None:
+                 passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> None:
         self._target_kind, self._target = _hooks.check_target(target)
+        check_max_calls(max_calls)
         resolved = resolve_backend(backend)
         if not isinstance(journal, bool):
             raise TypeError(f"journal must be True or False, got {journal!r}")
@@ -64,7 +65,8 @@ class RedshiftIntercept:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough must be True or False, got {passthrough!r}")
         self.passthrough: bool = passthrough
-        self._service = Service(resolved, journal=resolved if journal else None)  # type: ignore[arg-type]
+        self._service = Service(resolved, journal=resolved if journal else None,  # type: ignore[arg-type]
+                                max_calls=max_calls)
         self._route: Optional[_hooks.Route] = None
 
     def __repr__(self) -> str:
@@ -82,7 +84,9 @@ class RedshiftIntercept:
 
     @property
     def calls(self) -> CallList:
-        """Every answered call, in order."""
+        """Every answered call, in order (the newest ``max_calls`` of them
+        when ``intercept(max_calls=...)`` bounds it; ``calls.dropped`` counts
+        the rest)."""
         return self._service.calls
 
     @property
@@ -290,7 +294,7 @@ class RedshiftIntercept:
 
 def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
               region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              passthrough: bool = False, journal: bool = False) -> RedshiftIntercept:
+              passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> RedshiftIntercept:
     """Answer boto3 Redshift calls in-process from a snapshot backend.
 
     :param target: ``None`` for every Redshift client in the process (any
@@ -309,6 +313,10 @@ def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, Non
         them to AWS as usual.
     :param journal: also record every call in the backend's call journal,
         where every process sharing the backend can read it (``rs.journal()``).
+    :param max_calls: keep only the newest ``max_calls`` calls in ``rs.calls``
+        and ``rs.unhandled`` (``None``, the default: every call; ``0``: none),
+        so that a long run does not grow without bound. The journal, if any,
+        still records every call.
     """
     return RedshiftIntercept(target, backend=backend, region=region, account_id=account_id,
-                             passthrough=passthrough, journal=journal)
+                             passthrough=passthrough, journal=journal, max_calls=max_calls)

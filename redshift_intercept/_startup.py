@@ -61,13 +61,15 @@ def main(hook_file: str) -> None:
 def start() -> None:
     """Start an interceptor on the state the environment names (snapshots
     and clusters, seeded by the command), journaling every call, until the
-    process exits."""
+    process exits. The journal in the shared file is the record; ``rs.calls``
+    keeps nothing (``max_calls=0``), so a long program does not grow with
+    every call it makes."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
     backend = SqliteBackend(os.environ[ENV_STATE])
     rs = intercept(backend=backend, account_id=os.environ[ENV_ACCOUNT],
-                   region=os.environ[ENV_REGION], journal=True)
+                   region=os.environ[ENV_REGION], journal=True, max_calls=0)
     rs.start()
     atexit.register(rs.stop)
 
