@@ -153,7 +153,9 @@ def _unknown_field(shape: Shape, name: str, where: str) -> TypeError:
 
 
 def _check_structure(shape: Shape, value: Mapping, field: str, where: str = "add_snapshot()") -> dict:
-    """Check a structure; ``field`` is its path, ``""`` for a whole record."""
+    """Check a structure; ``field`` is its path, ``""`` for a whole record.
+    The result has the model's member order, as a response has, at every
+    level: what is stored reads back exactly as a call returns it."""
     result = {}
     for name, item in value.items():
         member = shape.members.get(name)
@@ -161,7 +163,7 @@ def _check_structure(shape: Shape, value: Mapping, field: str, where: str = "add
             raise _unknown_field(shape, name, field or where)
         if item is not None:
             result[name] = _check_value(member, item, f"{field}.{name}" if field else name)
-    return result
+    return {name: result[name] for name in shape.members if name in result}
 
 
 # ---------------------------------------------------------------- snapshots
