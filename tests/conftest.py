@@ -50,3 +50,20 @@ def prod(rs):
     return rs.add_cluster(ClusterIdentifier="prod", NodeType="ra3.4xlarge", NumberOfNodes=4,
                           Encrypted=True, KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/k",
                           ManualSnapshotRetentionPeriod=30)
+
+
+# Property-based tests (tests/test_properties.py): a short run by default;
+# --hypothesis-profile=thorough (or REDSHIFT_INTERCEPT_HYPOTHESIS=thorough)
+# for thousands of examples. See the README's Reliability section.
+try:
+    import os
+
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - the test extra installs it
+    pass
+else:
+    _PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                                            HealthCheck.data_too_large]}
+    settings.register_profile("ci", max_examples=20, **_PROFILE)
+    settings.register_profile("thorough", max_examples=1000, **_PROFILE)
+    settings.load_profile(os.environ.get("REDSHIFT_INTERCEPT_HYPOTHESIS", "ci"))
