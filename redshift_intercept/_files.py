@@ -145,6 +145,8 @@ def check_writable(path: str) -> None:
             raise OSError(errno.EBADF, "No open file descriptor for writing", path)
         return
     if _written_through(path):
+        if not os.path.exists(path):  # under /dev or /proc we create nothing
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
         if not os.access(path, os.W_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
         return
@@ -172,8 +174,9 @@ def write_atomically(path: str, text: str, errors: str = "strict") -> None:
     followed: its final target is replaced and the link stays a link.
     Anything else is written through, never replaced: a device
     (``/dev/null``), a FIFO, ``/dev/stdout`` and every other path under
-    ``/dev`` or ``/proc`` (see ``_written_through``). A file we may not
-    write is refused with ``PermissionError``, as the shell's ``>`` would.
+    ``/dev`` or ``/proc`` (see ``_written_through``); nothing is created
+    there (a missing ``/dev/null`` is ``FileNotFoundError``). A file we may
+    not write is refused with ``PermissionError``, as the shell's ``>`` would.
 
     On any failure the target is unchanged and no temporary file is left.
     ``errors`` is the encoder's error handler (``"strict"``: text that UTF-8
@@ -185,7 +188,9 @@ def write_atomically(path: str, text: str, errors: str = "strict") -> None:
         _write_to_descriptor(descriptor, data)
         return
     if _written_through(path):
-        with open(path, "wb") as handle:
+        # Without O_CREAT: a missing /dev/null (deleted by someone else) is an
+        # error, never a regular file we create in its place.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)), "wb") as handle:
             handle.write(data)
         return
     target = os.path.realpath(path)

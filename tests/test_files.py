@@ -142,6 +142,17 @@ def test_dev_stdout_to_a_pipe_is_written_through():
 
 
 @posix_only
+def test_nothing_is_ever_created_under_dev(tmp_path):
+    missing = "/dev/redshift-intercept-no-such-device"
+    assert not os.path.exists(missing)
+    with pytest.raises(FileNotFoundError):
+        check_writable(missing)
+    with pytest.raises(FileNotFoundError):
+        write_atomically(missing, "x")
+    assert not os.path.exists(missing)
+
+
+@posix_only
 def test_a_closed_descriptor_is_refused_before_writing():
     descriptor = os.open(os.devnull, os.O_RDONLY)
     os.close(descriptor)
