@@ -14,6 +14,7 @@ from redshift_intercept._cli import OUTPUT_FAILED
 from redshift_intercept._files import _written_through
 
 from .test_cli import cli, program
+from .test_files import dev_null_or_skip
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="devices and /dev/stdout are POSIX")
 
@@ -32,7 +33,7 @@ def leftovers(directory) -> list:
 @posix_only
 def test_out_and_report_file_dev_null_write_through(tmp_path, seed):
     assert _written_through("/dev/null")  # so that a regression cannot replace /dev/null when run as root
-    before = os.stat("/dev/null")
+    before = dev_null_or_skip()
     code = program(tmp_path, """
         import boto3
         boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="old")
