@@ -68,16 +68,19 @@ class Service:
         answers two attempts). Raises ``ServiceError`` for a modelled error
         and ``NotAnswered`` for an operation with no rule and no fault.
 
-        A parameter holding a character no reply could carry is refused
-        first (``InvalidParameterValue``), as the service validates input
-        before it acts.
+        A parameter of an answered operation holding a character no reply
+        could carry is refused first (``InvalidParameterValue``), as the
+        service validates input before it acts; an operation we do not
+        answer stays ``NotAnswered`` (refused, or sent on to AWS).
 
         With a journal, the call is journaled (with ``request_id`` and
         ``caller_params``, the parameters as the caller passed them; default
         ``params``) in the same unit as the changes it made."""
         journal = self.journal
+        rule = OPERATIONS.get(operation)
         try:
-            check_request(params)
+            if rule is not None:
+                check_request(params)
             fault = self.faults.take(operation, params)
             if fault is not None:
                 raise fault.error()
@@ -85,7 +88,6 @@ class Service:
             if journal is not None:
                 journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
             raise
-        rule = OPERATIONS.get(operation)
         if rule is None:
             raise NotAnswered(operation)
         scope = Scope(self, caller.account_id, caller.region)

@@ -129,3 +129,11 @@ def test_an_injected_fault_cannot_carry_an_unsendable_character():
     with pytest.raises(TypeError, match="message must be a str or None, got int"):
         rs.fail("DeleteClusterSnapshot", "Throttling", 5)  # type: ignore[arg-type]
     assert list(rs.faults) == []
+
+
+def test_an_operation_we_do_not_answer_stays_unanswered_whatever_it_carries(client):
+    from redshift_intercept import UnhandledOperationError
+
+    with intercept() as rs, pytest.raises(UnhandledOperationError):
+        client.describe_events(SourceIdentifier="a\x01")
+    assert len(rs.calls) == 0 and rs.unhandled.assert_called_once().params == {"SourceIdentifier": "a\x01"}
