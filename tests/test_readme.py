@@ -35,3 +35,8 @@ def test_first_command_is_the_command_line_on_the_shipped_example():
             in first_block)
     assert (README.parent / "examples" / "seed.json").exists()
     assert (README.parent / "examples" / "retention_cleanup.py").exists()
+
+
+def test_bounded_calls_example_runs():
+    [block] = [b for b in _python_blocks() if "max_calls=" in b]
+    exec(compile(block, "README.md", "exec"), {})
