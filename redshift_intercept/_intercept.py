@@ -285,11 +285,20 @@ class RedshiftIntercept:
         """Every call journaled in the backend, by any interceptor in any
         process sharing it, oldest first (``intercept(journal=True)``).
         Calls refused as unhandled appear with ``error_code`` ``"UnhandledOperation"``."""
+        return CallList(call_from_entry(entry) for entry in self._journal().read_calls())
+
+    def clear_journal(self) -> int:
+        """Empty the backend's call journal (for every process sharing the
+        backend) and return how many calls it held: a long run on
+        ``MemoryBackend`` with ``journal=True`` keeps its memory bounded this way."""
+        return self._journal().clear_calls()
+
+    def _journal(self) -> CallJournal:
         journal = self._service.journal
         if journal is None:
             raise RuntimeError("this interceptor keeps no journal: create it with "
                                "intercept(journal=True) and a backend that has one (e.g. SqliteBackend)")
-        return CallList(call_from_entry(entry) for entry in journal.read_calls())
+        return journal
 
 
 def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,

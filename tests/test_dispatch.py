@@ -103,3 +103,41 @@ def test_a_unit_that_fails_leaves_neither_change_nor_journal_entry(monkeypatch):
 
     assert [r["SnapshotIdentifier"] for r in backend.list(ME.account_id, ME.region)] == ["s"]
     assert [e["error_code"] for e in backend.read_calls()] == ["InternalFailure"]  # the refusal, journaled alone
+
+
+def test_the_journal_holds_exactly_what_each_caller_got():
+    """Journal entries are built from the rule's result inside the backend unit, not from the
+    parsed response: for every answered operation they must still be that response, as JSON."""
+    import json
+
+    from redshift_intercept import intercept
+    from redshift_intercept._files import json_default
+    from redshift_intercept.testing import make_client
+
+    client = make_client()
+    arn = "arn:aws:redshift:us-east-1:123456789012:snapshot:prod/made"
+    with intercept(journal=True) as rs:
+        rs.add_cluster(ClusterIdentifier="prod", Tags={"team": "bi"})
+        rs.add_snapshot(SnapshotIdentifier="rs:prod-2024-01-01-00-00-00", ClusterIdentifier="prod",
+                        SnapshotType="automated")
+        client.create_cluster_snapshot(SnapshotIdentifier="made", ClusterIdentifier="prod",
+                                       Tags=[{"Key": "why", "Value": "test"}])
+        client.copy_cluster_snapshot(SourceSnapshotIdentifier="rs:prod-2024-01-01-00-00-00",
+                                     TargetSnapshotIdentifier="copied")
+        client.describe_cluster_snapshots()
+        client.describe_clusters()
+        client.create_tags(ResourceName=arn, Tags=[{"Key": "k", "Value": "v"}])
+        client.describe_tags(ResourceName=arn)
+        client.delete_tags(ResourceName=arn, TagKeys=["k"])
+        client.authorize_snapshot_access(SnapshotIdentifier="made", AccountWithRestoreAccess="210987654321")
+        client.revoke_snapshot_access(SnapshotIdentifier="made", AccountWithRestoreAccess="210987654321")
+        client.modify_cluster_snapshot(SnapshotIdentifier="made", ManualSnapshotRetentionPeriod=7)
+        client.delete_cluster_snapshot(SnapshotIdentifier="made")
+        client.batch_delete_cluster_snapshots(Identifiers=[{"SnapshotIdentifier": "copied"},
+                                                           {"SnapshotIdentifier": "ghost"}])
+        journaled = rs.journal()
+    assert len({c.operation for c in rs.calls}) == 12
+    assert [c.request_id for c in journaled] == [c.request_id for c in rs.calls]
+    for call, entry in zip(rs.calls, journaled, strict=True):
+        parsed = {k: v for k, v in call.response.items() if k != "ResponseMetadata"}
+        assert entry.response == json.loads(json.dumps(parsed, default=json_default)), call.operation

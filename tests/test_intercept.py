@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 
 import botocore.exceptions
 import botocore.session
 import pytest
 
 from redshift_intercept import MemoryBackend, RedshiftIntercept, intercept
+from redshift_intercept._files import json_default
 
 from .conftest import make_client
 
@@ -221,3 +223,31 @@ def test_decorating_without_parentheses_explains_the_fix():
 def test_decorating_a_non_callable_is_an_error():
     with pytest.raises(TypeError, match="intercept\\(\\) decorates functions, got int"):
         intercept()(5)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite://"])
+def test_the_journal_can_be_read_and_emptied(client, backend):
+    with intercept(backend=backend, journal=True) as rs:
+        rs.add_snapshot(SnapshotIdentifier="a")
+        client.delete_cluster_snapshot(SnapshotIdentifier="a")
+        with pytest.raises(client.exceptions.ClusterSnapshotNotFoundFault):
+            client.delete_cluster_snapshot(SnapshotIdentifier="a")
+        journaled = rs.journal()
+        assert [(c.operation, c.error_code) for c in journaled] == [
+            ("DeleteClusterSnapshot", None), ("DeleteClusterSnapshot", "ClusterSnapshotNotFound")]
+        # The journal keeps the result the caller got, as JSON: the same as the parsed response.
+        parsed = {k: v for k, v in rs.calls[0].response.items() if k != "ResponseMetadata"}
+        assert journaled[0].response == json.loads(json.dumps(parsed, default=json_default))
+        assert journaled[1].error == {"Error": rs.calls[1].error["Error"]}
+
+        assert rs.clear_journal() == 2
+        assert rs.journal() == [] and len(rs.calls) == 2  # the in-process record is the caller's to clear
+        client.describe_cluster_snapshots()
+        assert [c.operation for c in rs.journal()] == ["DescribeClusterSnapshots"]
+
+
+def test_an_interceptor_without_a_journal_says_how_to_get_one():
+    rs = intercept()
+    for method in (rs.journal, rs.clear_journal):
+        with pytest.raises(RuntimeError, match=r"keeps no journal: create it with intercept\(journal=True\)"):
+            method()
