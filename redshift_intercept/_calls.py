@@ -30,6 +30,10 @@ class Call:
     error: Optional[Dict[str, Any]] = field(default=None, repr=False)
     """The parsed error response the caller's exception carries; None on success."""
     request_id: str = field(default="", repr=False)
+    source: Optional[str] = field(default=None, repr=False)
+    """Where an HTTP call came from (``"127.0.0.1:50312"``); None for an in-process call."""
+    access_key_id: Optional[str] = field(default=None, repr=False)
+    """The access key an HTTP call was signed with; None for an in-process call."""
 
 
 def check_max_calls(value: object, argument: str = "max_calls") -> Optional[int]:
@@ -111,15 +115,21 @@ class CallList(List[Call]):
 
 
 def journal_entry(operation: str, params: Dict[str, Any], region: str, account_id: str, request_id: str,
-                  response: Optional[Dict[str, Any]] = None, error: Optional[Dict[str, Any]] = None
-                  ) -> Dict[str, Any]:
+                  response: Optional[Dict[str, Any]] = None, error: Optional[Dict[str, Any]] = None,
+                  source: Optional[str] = None, access_key_id: Optional[str] = None) -> Dict[str, Any]:
     """A call as a journal keeps it: JSON values only (times as Redshift
     writes them), and the writing process's id. ``response`` is the result
     the caller got (without ``ResponseMetadata``); ``error`` the parsed error
-    (``{"Error": {"Code", "Message", "Type"}}``)."""
+    (``{"Error": {"Code", "Message", "Type"}}``); ``source`` and
+    ``access_key_id`` where an HTTP call came from and the key it was signed
+    with (absent for in-process calls)."""
     entry: Dict[str, Any] = {"operation": operation, "params": params, "region": region, "account_id": account_id,
                              "error_code": None if error is None else error["Error"].get("Code"),
                              "request_id": request_id, "pid": os.getpid()}
+    if source is not None:
+        entry["source"] = source
+    if access_key_id is not None:
+        entry["access_key_id"] = access_key_id
     if error is not None:
         entry["error"] = {"Error": dict(error["Error"])}
         entry["error_message"] = error["Error"].get("Message", "")
@@ -131,7 +141,8 @@ def journal_entry(operation: str, params: Dict[str, Any], region: str, account_i
 def journal_entry_of(call: Call) -> Dict[str, Any]:
     """``journal_entry`` for a ``Call``."""
     return journal_entry(call.operation, call.params, call.region, call.account_id, call.request_id,
-                         call.response, None if call.error is None else {"Error": call.error.get("Error", {})})
+                         call.response, None if call.error is None else {"Error": call.error.get("Error", {})},
+                         call.source, call.access_key_id)
 
 
 def call_from_entry(entry: Dict[str, Any]) -> Call:
@@ -139,4 +150,5 @@ def call_from_entry(entry: Dict[str, Any]) -> Call:
     return Call(operation=entry.get("operation", ""), params=entry.get("params", {}),
                 region=entry.get("region", ""), account_id=entry.get("account_id", ""),
                 response=entry.get("response"), error_code=entry.get("error_code"), error=entry.get("error"),
-                request_id=entry.get("request_id", ""))
+                request_id=entry.get("request_id", ""), source=entry.get("source"),
+                access_key_id=entry.get("access_key_id"))

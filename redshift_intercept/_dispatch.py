@@ -63,7 +63,8 @@ class Service:
         return Scope(self, caller.account_id, caller.region)
 
     def answer(self, operation: str, params: Dict[str, Any], caller: Caller, *, request_id: str = "",
-               caller_params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+               caller_params: Optional[Dict[str, Any]] = None, via: Optional[Dict[str, str]] = None
+               ) -> Dict[str, Any]:
         """The result of one call (one attempt: a fault with ``times=2``
         answers two attempts). Raises ``ServiceError`` for a modelled error
         and ``NotAnswered`` for an operation with no rule and no fault.
@@ -75,7 +76,8 @@ class Service:
 
         With a journal, the call is journaled (with ``request_id`` and
         ``caller_params``, the parameters as the caller passed them; default
-        ``params``) in the same unit as the changes it made."""
+        ``params``; and ``via``, where an HTTP call came from: ``source`` and
+        ``access_key_id``) in the same unit as the changes it made."""
         journal = self.journal
         rule = OPERATIONS.get(operation)
         try:
@@ -86,7 +88,7 @@ class Service:
                 raise fault.error()
         except ServiceError as error:
             if journal is not None:
-                journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
+                journal.append_call(self._entry(operation, params, caller, request_id, caller_params, via, error=error))
             raise
         if rule is None:
             raise NotAnswered(operation)
@@ -97,26 +99,26 @@ class Service:
 
         def answer_and_journal() -> Dict[str, Any]:
             result = rule(scope, params)
-            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, result=result))
+            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, via, result=result))
             return result
 
         try:
             return self.backend.atomic(answer_and_journal, write)
         except ServiceError as error:
-            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, error=error))
+            journal.append_call(self._entry(operation, params, caller, request_id, caller_params, via, error=error))
             raise
 
     @staticmethod
     def _entry(operation: str, params: Dict[str, Any], caller: Caller, request_id: str,
-               caller_params: Optional[Dict[str, Any]], result: Optional[Dict[str, Any]] = None,
-               error: Optional[ServiceError] = None) -> Dict[str, Any]:
+               caller_params: Optional[Dict[str, Any]], via: Optional[Dict[str, str]],
+               result: Optional[Dict[str, Any]] = None, error: Optional[ServiceError] = None) -> Dict[str, Any]:
         parsed_error = None
         if error is not None:
             sender = error_status(_model.service_model(), error)[1]
             parsed_error = {"Error": {"Type": "Sender" if sender else "Receiver", "Code": error.code,
                                       "Message": error.message}}
         return journal_entry(operation, params if caller_params is None else caller_params, caller.region,
-                             caller.account_id, request_id, result, parsed_error)
+                             caller.account_id, request_id, result, parsed_error, **(via or {}))
 
     def record(self, call: Call) -> None:
         """Keep an answered call (``answer`` journaled it)."""

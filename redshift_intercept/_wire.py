@@ -89,9 +89,15 @@ def error_status(service_model: ServiceModel, error: ServiceError) -> tuple[int,
 
 
 def render_error(model: OperationModel, error: ServiceError, request_id: str) -> tuple[int, bytes]:
-    status, sender = error_status(model.service_model, error)
+    return render_service_error(model.service_model, error, request_id)
+
+
+def render_service_error(service_model: ServiceModel, error: ServiceError, request_id: str) -> tuple[int, bytes]:
+    """``render_error`` for an error that belongs to no operation (a request
+    the HTTP endpoint refuses before it knows the operation)."""
+    status, sender = error_status(service_model, error)
     body = (
-        f'<ErrorResponse xmlns="{_namespace(model.service_model)}"><Error>'
+        f'<ErrorResponse xmlns="{_namespace(service_model)}"><Error>'
         f"<Type>{'Sender' if sender else 'Receiver'}</Type>"
         f"<Code>{escape_text(printable(error.code))}</Code>"
         f"<Message>{escape_text(printable(error.message))}</Message>"
