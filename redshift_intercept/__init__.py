@@ -8,14 +8,19 @@ faithful in-process fake.
         boto3.client("redshift").delete_cluster_snapshot(SnapshotIdentifier="nightly-2024-05-01")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._backend import CallJournal, MemoryBackend, SnapshotBackend
 from ._calls import Call, CallList
 from ._clock import Clock
 from ._errors import UnhandledOperationError
 from ._faults import Fault
 from ._hooks import install_globally as _install_globally
-from ._intercept import RedshiftIntercept, intercept
+from ._intercept import RedshiftIntercept, intercept, serve
 from ._sqlite import BackendError, SqliteBackend
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._server import Endpoint
 
 __all__ = [
     "BackendError",
@@ -23,6 +28,7 @@ __all__ = [
     "CallJournal",
     "CallList",
     "Clock",
+    "Endpoint",
     "Fault",
     "MemoryBackend",
     "RedshiftIntercept",
@@ -30,8 +36,18 @@ __all__ = [
     "SqliteBackend",
     "UnhandledOperationError",
     "intercept",
+    "serve",
 ]
 
 __version__ = "0.1.0"
 
 _install_globally()
+
+
+def __getattr__(name: str) -> Any:
+    # The HTTP endpoint's module (asyncio, the thread pool) is imported when first used.
+    if name == "Endpoint":
+        from ._server import Endpoint
+
+        return Endpoint
+    raise AttributeError(f"module 'redshift_intercept' has no attribute {name!r}")

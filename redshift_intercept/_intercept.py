@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
 import boto3
 import botocore.client
@@ -25,6 +25,9 @@ from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
 from ._records import check_account_id, check_region
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._server import Endpoint
 
 _MAX_DELAY = 100 * 365 * 86400.0
 """The longest ``creation_delay``: a century of the clock's seconds."""
@@ -194,6 +197,24 @@ class RedshiftIntercept:
                 parameters=[p for name, p in signature.parameters.items() if name != "rs"])
         return wrapper
 
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *,
+              verify_signatures: Optional[Mapping[str, str]] = None, max_body: Optional[int] = None) -> Endpoint:
+        """An HTTP endpoint answering the Redshift query protocol from this
+        interceptor's service, for any SDK, the AWS CLI or curl in any
+        process: ``with rs.serve() as endpoint:`` then point clients at
+        ``endpoint.url``. It shares everything with in-process calls
+        (state, clock, faults, ``calls``), whether or not the interceptor is
+        active; leaving the ``with`` waits for in-flight requests.
+
+        ``port=0`` picks a free port. ``verify_signatures`` maps access key
+        ids to secret keys: then every request's SigV4 signature is checked,
+        and a key it does not name is refused. Bodies over ``max_body``
+        bytes (default 1 MiB) are refused (413). Needs ``pip install 'redshift-intercept[serve]'``.
+        """
+        from ._server import Endpoint
+
+        return Endpoint(self, host, port, verify_signatures=verify_signatures, max_body=max_body)
+
     def attach(self, client: botocore.client.BaseClient) -> botocore.client.BaseClient:
         """Make a Redshift client created before ``redshift_intercept`` was
         imported reachable by every interceptor. Returns the client."""
@@ -329,3 +350,14 @@ def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, Non
     """
     return RedshiftIntercept(target, backend=backend, region=region, account_id=account_id,
                              passthrough=passthrough, journal=journal, max_calls=max_calls)
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, *, backend: Union[SnapshotBackend, str, None] = None,
+          region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID, journal: bool = False,
+          verify_signatures: Optional[Mapping[str, str]] = None, max_body: Optional[int] = None) -> Endpoint:
+    """An HTTP endpoint on a new interceptor's service:
+    ``intercept(backend=..., region=..., account_id=..., journal=...).serve(host, port, ...)``.
+    The interceptor (seeding, ``calls``, ``clock``, ``fail``) is ``endpoint.rs``;
+    it is not activated, so this process's own boto3 calls are not intercepted."""
+    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal)
+    return rs.serve(host, port, verify_signatures=verify_signatures, max_body=max_body)
