@@ -5,8 +5,10 @@ what it did.
                            [--region R] [--account A] [--report table|json]
                            [--out state.json] -- python cleanup.py --days 30
     redshift-intercept seed --example > seed.json
+    redshift-intercept serve [--port 0] [--backend sqlite:///state.db] [--snapshots seed.json] ...
 
-The program runs as a child process, intercepted from its first line on a
+``serve`` (``_serve_command``) answers Redshift over HTTP for any SDK. ``run``'s
+program runs as a child process, intercepted from its first line on a
 temporary SQLite backend shared with this process (``_startup`` is what runs
 in the child). The program's exit code is passed through; its output is its
 own, the report goes to stderr.
@@ -57,26 +59,33 @@ def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optiona
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
+    with SqliteBackend(state_path) as backend:
+        rs = intercept(backend=backend, account_id=account, region=region)
+        seed_files(rs, snapshots_path, clusters_path)
+        return rs.backend.list(None, region)
+
+
+def seed_files(rs: Any, snapshots_path: Optional[str], clusters_path: Optional[str]) -> None:
+    """Seed an interceptor from a clusters file, then a snapshots file (so
+    that snapshots of a seeded cluster can agree with it); ``UsageError``
+    naming the file and the record for bad input."""
     clusters = _load_json(clusters_path, "clusters") if clusters_path else None
     if clusters is not None and (not isinstance(clusters, dict) or not isinstance(clusters.get("Clusters"), list)):
         raise UsageError(f'clusters file {clusters_path!r} must hold {{"Clusters": [...]}}, the shape '
                          "describe_clusters returns")
     snapshots = _load_json(snapshots_path, "snapshots") if snapshots_path else None
-    with SqliteBackend(state_path) as backend:
-        rs = intercept(backend=backend, account_id=account, region=region)
-        for index, fields in enumerate(clusters["Clusters"] if clusters is not None else ()):
-            try:
-                if not isinstance(fields, dict):
-                    raise TypeError(f"must be an object, got {type(fields).__name__}")
-                rs.add_cluster(**fields)
-            except (TypeError, ValueError) as error:
-                raise UsageError(f"clusters file {clusters_path!r}: Clusters[{index}]: {error}") from None
-        if snapshots is not None:
-            try:
-                rs.load_snapshots(snapshots)
-            except (TypeError, ValueError) as error:
-                raise UsageError(f"snapshots file {snapshots_path!r}: {error}") from None
-        return rs.backend.list(None, region)
+    for index, fields in enumerate(clusters["Clusters"] if clusters is not None else ()):
+        try:
+            if not isinstance(fields, dict):
+                raise TypeError(f"must be an object, got {type(fields).__name__}")
+            rs.add_cluster(**fields)
+        except (TypeError, ValueError) as error:
+            raise UsageError(f"clusters file {clusters_path!r}: Clusters[{index}]: {error}") from None
+    if snapshots is not None:
+        try:
+            rs.load_snapshots(snapshots)
+        except (TypeError, ValueError) as error:
+            raise UsageError(f"snapshots file {snapshots_path!r}: {error}") from None
 
 
 class _Progress:
@@ -358,6 +367,33 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--report-file", metavar="FILE", help="write the report to FILE instead of stderr")
     run.add_argument("--out", metavar="FILE", help="write the final state as describe_cluster_snapshots JSON")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
+    serve = commands.add_parser(
+        "serve", help="answer Redshift over HTTP, for any SDK",
+        description="Serve the fake Redshift as an HTTP endpoint (the query protocol) for any SDK, the AWS CLI or "
+                    "curl. The first line on stdout is the URL; SIGINT or SIGTERM stops it after in-flight requests.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 in a "
+                                                           "container)")
+    serve.add_argument("--port", type=int, default=0, help="port (default 0: a free one, printed)")
+    serve.add_argument("--backend", default="memory",
+                       help="memory (default), sqlite:///path/to/file.db or postgresql://...; several serve "
+                            "processes on one file or database are one service")
+    serve.add_argument("--snapshots", metavar="FILE", help="seed: describe_cluster_snapshots JSON")
+    serve.add_argument("--clusters", metavar="FILE", help="seed: describe_clusters JSON")
+    serve.add_argument("--region", help="region of the seeded state and of the state page (default "
+                                        "AWS_DEFAULT_REGION or us-east-1); each call uses its signature's region")
+    serve.add_argument("--account", default="123456789012", help="account id of every caller (default "
+                                                                 "123456789012)")
+    serve.add_argument("--identities", metavar="FILE",
+                       help="JSON {access key id: {\"secret_access_key\": ...}}: the keys --verify-signatures "
+                            "accepts")
+    serve.add_argument("--verify-signatures", action="store_true",
+                       help="check every request's SigV4 signature with the --identities secret keys")
+    serve.add_argument("--max-body", type=int, default=None, metavar="BYTES",
+                       help="largest request body accepted (default 1 MiB)")
+    serve.add_argument("--no-journal", dest="journal", action="store_false",
+                       help="do not record calls in the backend's call journal")
+    serve.add_argument("--out", metavar="FILE", help="on shutdown, write the final state as "
+                                                     "describe_cluster_snapshots JSON")
     seed = commands.add_parser("seed", help="print a seed file")
     seed.add_argument("--example", action="store_true", help="a realistic example state")
     return parser
@@ -370,6 +406,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.subcommand == "run":
             return _run(args)
+        if args.subcommand == "serve":
+            from ._serve_command import serve_command
+
+            return serve_command(args)
         return _seed_command(args)
     except UsageError as error:
         sys.stderr.write(f"redshift-intercept: {error}\n")
