@@ -27,6 +27,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "redshift"
 _QUERY_KEYS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+_SEPARATORS = re.compile(r"[,\s]+")
 
 Headers = Mapping[str, Sequence[str]]
 """Request headers: lower-case name -> every value sent, in order."""
@@ -98,8 +99,7 @@ def _from_header(header: str, headers: Headers) -> Signature:
     algorithm, _, rest = header.strip().partition(" ")
     fields: Dict[str, str] = {}
     if algorithm == ALGORITHM:
-        for part in rest.split(","):
-            part = part.strip()
+        for part in _SEPARATORS.split(rest):  # AWS splits on commas and on spaces alike
             if not part:
                 continue
             key, equals, value = part.partition("=")
