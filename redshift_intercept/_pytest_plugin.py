@@ -8,9 +8,12 @@ creates a client.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator
+from typing import TYPE_CHECKING, Any, Dict, Iterator
 
 import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._server import Endpoint
 
 pytest.register_assert_rewrite("redshift_intercept.testing")
 
@@ -111,3 +114,16 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
     report = request.node.stash.get(_CALL_REPORT, None)
     if assert_all_handled and rs.unhandled and report is not None and report.passed:
         pytest.fail(_unhandled_message(rs), pytrace=False)
+
+
+@pytest.fixture
+def redshift_intercept_server(redshift_intercept: RedshiftIntercept) -> Iterator[Endpoint]:
+    """An HTTP endpoint (``redshift_intercept.serve()``) of this test's
+    ``redshift_intercept`` fixture, for programs that are not Python or run
+    in another process: point them at ``redshift_intercept_server.url``, or
+    run them with ``env={**os.environ, **redshift_intercept_server.env}``.
+    Seed and assert through the ``redshift_intercept`` fixture: both share
+    one service. Stopped after the test, once requests in flight are done.
+    Needs ``pip install 'redshift-intercept[serve]'``."""
+    with redshift_intercept.serve() as endpoint:
+        yield endpoint
