@@ -263,8 +263,8 @@ class Endpoint:
 
 
 def run_forever(door: QueryDoor, sock: socket.socket, max_body: int) -> Optional[int]:
-    """Serve on the main thread until SIGINT or SIGTERM; return the signal
-    that stopped it (None if the server stopped by itself). In-flight
+    """Serve on the main thread until SIGINT or SIGTERM; return the first
+    signal that came (None if the server stopped by itself). In-flight
     requests finish first; the process goes on afterwards."""
     uvicorn = _uvicorn()
     received: List[int] = []
@@ -281,5 +281,5 @@ def run_forever(door: QueryDoor, sock: socket.socket, max_body: int) -> Optional
         executor.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return received[0] if received else None
+    return received[-1] if received else None  # uvicorn re-raises what it caught last first
 
