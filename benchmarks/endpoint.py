@@ -145,15 +145,35 @@ def start_moto() -> Server:
     return server
 
 
-def seed_moto(server: Server, prefix: str, count: int) -> None:
-    """``count`` snapshots named prefix0..: CreateClusterSnapshot from 4 threads of boto3 calls.
-    (wrk would be quicker, but moto's server stopped answering after wrk dropped its connections.)"""
+def seed_moto(server: Server, prefix: str, count: int, workdir: str) -> None:
+    """``count`` snapshots named prefix0..: wrk drives CreateClusterSnapshot
+    (boto3 clients would take much of the CPU moto needs), for as long as
+    200 creations a second take; boto3 creates whatever is left."""
     from concurrent.futures import ThreadPoolExecutor
 
+    script = lua(workdir, "create", prefix, count, limit=count)
+    run_wrk(server.url, script, connections=4, seconds=count / 200 + 2)
     client = boto3_client(server.url)
+
+    def exists(n: int) -> bool:
+        try:
+            return bool(client.describe_cluster_snapshots(SnapshotIdentifier=f"{prefix}{n}")["Snapshots"])
+        except client.exceptions.ClusterSnapshotNotFoundFault:
+            return False
+
+    low, high = 0, count  # wrk creates in order: find the first one missing
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if exists(middle) else (low, middle)
+
+    def create(n: int) -> None:
+        try:
+            client.create_cluster_snapshot(SnapshotIdentifier=f"{prefix}{n}", ClusterIdentifier=CLUSTER)
+        except client.exceptions.ClusterSnapshotAlreadyExistsFault:
+            pass  # wrk's last requests may have finished out of order
+
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda n: client.create_cluster_snapshot(SnapshotIdentifier=f"{prefix}{n}",
-                                                               ClusterIdentifier=CLUSTER), range(count)))
+        list(pool.map(create, range(low, count)))
 
 
 def boto3_client(url: str) -> Any:
@@ -171,6 +191,7 @@ def boto3_client(url: str) -> Any:
 BODIES = {
     "describe": "Action=DescribeClusterSnapshots&Version=2012-12-01&SnapshotIdentifier=",
     "delete": "Action=DeleteClusterSnapshot&Version=2012-12-01&SnapshotIdentifier=",
+    "create": f"Action=CreateClusterSnapshot&Version=2012-12-01&ClusterIdentifier={CLUSTER}&SnapshotIdentifier=",
 }
 
 
@@ -330,12 +351,14 @@ def capacity(results: Dict[str, Any], servers: List[Server], workdir: str, round
     # Deletes need a fresh snapshot each: size the seed from a first describe run of each server.
     moto = start_moto()
     servers.append(moto)
-    seed_moto(moto, "d-", DESCRIBE_IDS)
+    seed_moto(moto, "d-", DESCRIBE_IDS, workdir)
     probe = start_ours({"d-": DESCRIBE_IDS})
     servers.append(probe)
     script = lua(workdir, "describe", "d-", DESCRIBE_IDS)
-    rate = {"ours": run_wrk(probe.url, script, 4, 2)["rps"], "moto": run_wrk(moto.url, script, 4, 2)["rps"]}
-    per_cell = {name: int(rps * seconds * 1.5) + 300 for name, rps in rate.items()}
+    rate = {"ours": run_wrk(probe.url, script, 16, 2)["rps"], "moto": run_wrk(moto.url, script, 16, 2)["rps"]}
+    # wrk cannot stop after a number of requests (its run always lasts its duration), so a cell that
+    # runs out of snapshots would understate its rate: seed well above the probe's.
+    per_cell = {"ours": int(rate["ours"] * seconds * 2.5) + 1000, "moto": int(rate["moto"] * seconds * 2) + 500}
     cells = [(r, c) for r in range(rounds) for c in CONCURRENCY]
     sys.stderr.write(f"seeding: {per_cell['ours'] * len(cells):,} snapshots in ours (copies), "
                      f"{per_cell['moto'] * len(cells):,} in moto (through its API; slow)\n")
@@ -344,7 +367,7 @@ def capacity(results: Dict[str, Any], servers: List[Server], workdir: str, round
     ours = start_ours({"d-": DESCRIBE_IDS, **{f"x{r}-{c}-": per_cell["ours"] for r, c in cells}})
     servers.append(ours)
     for r, c in cells:
-        seed_moto(moto, f"x{r}-{c}-", per_cell["moto"])
+        seed_moto(moto, f"x{r}-{c}-", per_cell["moto"], workdir)
     pair = {"ours": ours, "moto": moto}
     for op in OPS:
         for r in range(rounds):
@@ -388,9 +411,9 @@ def clients(results: Dict[str, Any], servers: List[Server], workdir: str, calls:
     prefixes = {f"e{c}-": calls for c in CONCURRENCY}
     moto = start_moto()
     servers.append(moto)
-    seed_moto(moto, "d-", DESCRIBE_IDS)
+    seed_moto(moto, "d-", DESCRIBE_IDS, workdir)
     for prefix, count in prefixes.items():
-        seed_moto(moto, prefix, count)
+        seed_moto(moto, prefix, count, workdir)
     ours = start_ours({"d-": DESCRIBE_IDS, **prefixes})
     servers.append(ours)
     urls = {"in-process": "", "ours": ours.url, "moto": moto.url}
