@@ -117,10 +117,13 @@ def aws_cli() -> pathlib.Path:
     """The ``aws`` program of the AWS CLI v1, in a virtual environment of its own."""
     requirements = CLIENTS / "awscli-requirements.txt"
 
+    # One interpreter for every suite (CI runs three Pythons): the CLI is the same program on any.
+    python = shutil.which("python3") or sys.executable
+
     def build(folder: pathlib.Path) -> None:
-        _run([sys.executable, "-m", "venv", str(folder)], folder)
+        _run([python, "-m", "venv", str(folder)], folder)
         _run([str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
               "-r", str(requirements)], folder)
 
-    folder = _install(f"awscli-{sys.version_info[0]}.{sys.version_info[1]}-{_digest(requirements)}", build)
+    folder = _install(f"awscli-{_digest(requirements)}", build)
     return folder / "bin" / "aws"
