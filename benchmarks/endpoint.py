@@ -2,8 +2,8 @@
 """Benchmarks for issue 17: the HTTP endpoint (``redshift-intercept serve``)
 against moto's own server (``moto_server``), on this machine, in one run.
 
-    python benchmarks/endpoint.py            # full run, about 6 minutes on 2 cores
-    python benchmarks/endpoint.py --quick    # about 2 minutes: 1 round, shorter runs
+    python benchmarks/endpoint.py            # full run, about 15 minutes on 2 cores
+    python benchmarks/endpoint.py --quick    # about 4 minutes: 1 round, shorter runs
 
 Two measurements, for DeleteClusterSnapshot and DescribeClusterSnapshots by
 id, with 1, 4 and 16 concurrent clients:
