@@ -354,10 +354,11 @@ def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, Non
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, backend: Union[SnapshotBackend, str, None] = None,
           region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID, journal: bool = False,
-          verify_signatures: Optional[Mapping[str, str]] = None, max_body: Optional[int] = None) -> Endpoint:
+          max_calls: Optional[int] = None, verify_signatures: Optional[Mapping[str, str]] = None,
+          max_body: Optional[int] = None) -> Endpoint:
     """An HTTP endpoint on a new interceptor's service:
-    ``intercept(backend=..., region=..., account_id=..., journal=...).serve(host, port, ...)``.
+    ``intercept(backend=..., region=..., account_id=..., journal=..., max_calls=...).serve(host, port, ...)``.
     The interceptor (seeding, ``calls``, ``clock``, ``fail``) is ``endpoint.rs``;
     it is not activated, so this process's own boto3 calls are not intercepted."""
-    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal)
+    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal, max_calls=max_calls)
     return rs.serve(host, port, verify_signatures=verify_signatures, max_body=max_body)
