@@ -5,14 +5,23 @@ Redshift rule: the rules run above it (``_rules/``), so every backend
 behaves the same. Records are dicts in the botocore ``Snapshot`` or
 ``Cluster`` shape (``kind`` says which); a backend must treat the records it
 is given and returns as read-only values.
+
+Time moves the service (``_rules/lifecycle``) without a background thread
+and without a scan of the store: a record the service has work to do on
+carries its due time under ``DUE``, and a backend finds the records that are
+due through an index (``next_due``, ``due``). Events the service records go
+to an event log ordered by date (``append_event``, ``read_events``).
 """
 
 from __future__ import annotations
 
+import bisect
+import datetime as _dt
+import heapq
 import itertools
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol, TypeVar, Union, runtime_checkable
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, TypeVar, Union, runtime_checkable
 
 Snapshot = Dict[str, Any]
 Record = Dict[str, Any]
@@ -22,6 +31,15 @@ SNAPSHOT = "snapshot"
 CLUSTER = "cluster"
 KINDS: Dict[str, str] = {SNAPSHOT: "SnapshotIdentifier", CLUSTER: "ClusterIdentifier"}
 """Every kind of record a backend stores, and the field that identifies a record of that kind."""
+
+DUE = "redshift_intercept:due"
+"""Reserved record key: when the service next has work to do on this record
+(an aware datetime), absent when it has none. A backend indexes it: it is the
+one field a backend reads besides the identifier (and, for ``count``, the
+field it is asked about)."""
+
+Due = Tuple[str, str, str, Record]
+"""(kind, account id, region, record): one record that is due."""
 
 
 @runtime_checkable
@@ -86,6 +104,44 @@ class SnapshotBackend(Protocol):
         """
         ...
 
+    # ------------------------------------------------------------ the service's clock
+
+    def next_due(self) -> Optional[_dt.datetime]:
+        """The earliest ``DUE`` of any record, of any kind, account and
+        region; None if no record has one. Called before every answered
+        call: it must not grow with the number of records (an index, a heap)."""
+        ...
+
+    def due(self, until: _dt.datetime, limit: int) -> List[Due]:
+        """(kind, account id, region, record) of at most ``limit`` records
+        whose ``DUE`` is at or before ``until``, earliest first (ties in any
+        order), each record once; the cost grows with ``limit``, not with the
+        number of records."""
+        ...
+
+    def count(self, account_id: str, region: str, field: str, value: Any, limit: int,
+              kind: str = SNAPSHOT) -> int:
+        """How many records of one account and region have ``record[field] ==
+        value``, counting up to ``limit`` (the answer is ``min(count, limit)``,
+        and a backend may stop there). The rules count manual snapshots
+        (``field="SnapshotType"``) against the snapshot quota; that count must
+        not grow with the records that do not match."""
+        ...
+
+    def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
+        """Add one event (a dict of JSON values and datetimes with an aware
+        ``Date``) to the account's and region's event log; inside ``atomic``
+        it takes effect with the unit's changes."""
+        ...
+
+    def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
+                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+        """The events of one account and region whose ``Date`` is within
+        ``start``..``end`` (inclusive; None: unbounded), by ``Date``, events of
+        the same date in the order they were appended. The cost grows with the
+        events returned, not with the whole log."""
+        ...
+
 
 @runtime_checkable
 class CallJournal(Protocol):
@@ -119,6 +175,11 @@ class MemoryBackend:
     re-entrant lock. ``atomic`` holds the lock and keeps an undo log, so a
     unit that raises leaves nothing behind.
 
+    Due records are found through a heap of (due, number, kind, account,
+    region, id) entries, checked against the record when they reach the
+    top (a changed or removed record leaves a stale entry behind, dropped
+    then); events are kept per account and region in date order.
+
     Thread-safe. State lives as long as the object; share one instance
     between interceptors to share state.
     """
@@ -131,6 +192,10 @@ class MemoryBackend:
         self._inserted = itertools.count()
         self._calls: List[Dict[str, Any]] = []
         self._undo: Optional[List[Callable[[], object]]] = None  # set while atomic() runs (lock held)
+        self._heap: List[tuple] = []
+        self._heap_compacted = 0  # the heap's size after its last compaction
+        # (account, region) -> [(date, number, event)], sorted
+        self._events: Dict[tuple, List[tuple]] = {}
 
     def __repr__(self) -> str:
         counts = {kind: sum(len(v) for k, v in self._data.items() if k[0] == kind) for kind in KINDS}
@@ -145,6 +210,7 @@ class MemoryBackend:
             if identifier in bucket:
                 return False
             bucket[identifier] = (next(self._inserted), record)
+            self._schedule(record, kind, account_id, region, identifier)
             if self._undo is not None:
                 self._undo.append(lambda: bucket.pop(identifier, None))
             return True
@@ -178,8 +244,10 @@ class MemoryBackend:
             old = bucket[identifier]
             updated = change(old[1])
             bucket[identifier] = (old[0], updated)
+            if updated.get(DUE) != old[1].get(DUE):
+                self._schedule(updated, kind, account_id, region, identifier)
             if self._undo is not None:
-                self._undo.append(lambda: bucket.__setitem__(identifier, old))
+                self._undo.append(lambda: self._restore(bucket, kind, account_id, region, identifier, old))
             return updated
 
     def remove(self, account_id: str, region: str, identifier: str,
@@ -191,7 +259,7 @@ class MemoryBackend:
             check(bucket[identifier][1])
             entry = bucket.pop(identifier)
             if self._undo is not None:
-                self._undo.append(lambda: _put_back(bucket, identifier, entry))
+                self._undo.append(lambda: self._restore(bucket, kind, account_id, region, identifier, entry, True))
             return entry[1]
 
     def atomic(self, work: Callable[[], T], write: bool = True) -> T:
@@ -208,6 +276,107 @@ class MemoryBackend:
                 raise
             finally:
                 self._undo = None
+
+    def _restore(self, bucket: Dict[str, tuple], kind: str, account_id: str, region: str, identifier: str,
+                 entry: tuple, removed: bool = False) -> None:
+        """Undo an update or a removal; the record is due again if it was
+        (its heap entry may have been dropped as stale meanwhile)."""
+        if removed:
+            _put_back(bucket, identifier, entry)
+        else:
+            bucket[identifier] = entry
+        self._schedule(entry[1], kind, account_id, region, identifier)
+
+    # ------------------------------------------------------------ the service's clock
+
+    def _schedule(self, record: Record, kind: str, account_id: str, region: str, identifier: str) -> None:
+        """Put the record's DUE on the heap (call under the lock)."""
+        due = record.get(DUE)
+        if due is None:
+            return
+        heap = self._heap
+        heapq.heappush(heap, (due, next(self._inserted), kind, account_id, region, identifier))
+        if len(heap) > 2 * self._heap_compacted + 64:
+            self._compact()
+
+    def _current(self, entry: tuple) -> Optional[Record]:
+        """The record a heap entry stands for, if the entry is not stale."""
+        due, _, kind, account_id, region, identifier = entry
+        bucket = self._data.get((kind, account_id, region))
+        found = None if bucket is None else bucket.get(identifier)
+        if found is None or found[1].get(DUE) != due:
+            return None
+        return found[1]
+
+    def _compact(self) -> None:
+        """Drop stale and repeated entries: the heap stays proportional to
+        the records that are due, however often due times change."""
+        seen = set()
+        kept = []
+        for entry in self._heap:
+            key = entry[2:]
+            if key not in seen and self._current(entry) is not None:
+                seen.add(key)
+                kept.append(entry)
+        heapq.heapify(kept)
+        self._heap = kept
+        self._heap_compacted = len(kept)
+
+    def next_due(self) -> Optional[_dt.datetime]:
+        with self._lock:
+            heap = self._heap
+            while heap:
+                if self._current(heap[0]) is not None:
+                    return heap[0][0]
+                heapq.heappop(heap)
+            return None
+
+    def due(self, until: _dt.datetime, limit: int) -> List[Due]:
+        with self._lock:
+            heap = self._heap
+            found: List[Due] = []
+            kept = []
+            seen = set()
+            while heap and heap[0][0] <= until and len(found) < limit:
+                entry = heapq.heappop(heap)
+                key = entry[2:]
+                record = self._current(entry)
+                if record is None or key in seen:
+                    continue
+                seen.add(key)
+                kept.append(entry)
+                found.append((entry[2], entry[3], entry[4], record))
+            for entry in kept:  # still due until the caller changes the record
+                heapq.heappush(heap, entry)
+            return found
+
+    def count(self, account_id: str, region: str, field: str, value: Any, limit: int,
+              kind: str = SNAPSHOT) -> int:
+        key_of(kind)
+        counted = 0
+        with self._lock:
+            for _, record in self._data.get((kind, account_id, region), {}).values():
+                if counted >= limit:
+                    break
+                if record.get(field) == value:
+                    counted += 1
+        return counted
+
+    def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
+        with self._lock:
+            events = self._events.setdefault((account_id, region), [])
+            entry = (event["Date"], next(self._inserted), event)
+            bisect.insort(events, entry)  # (date, number) decide: events themselves are never compared
+            if self._undo is not None:
+                self._undo.append(lambda: events.pop(bisect.bisect_left(events, entry[:2])))
+
+    def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
+                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+        with self._lock:
+            events = self._events.get((account_id, region), [])
+            low = 0 if start is None else bisect.bisect_left(events, (start, -1))
+            high = len(events) if end is None else bisect.bisect_right(events, (end, _AFTER_ALL))
+            return [entry[2] for entry in events[low:high]]
 
     # ------------------------------------------------------------ call journal
 
@@ -227,6 +396,9 @@ class MemoryBackend:
             count = len(self._calls)
             self._calls = []
             return count
+
+
+_AFTER_ALL = float("inf")  # sorts after every event number
 
 
 def _put_back(bucket: Dict[str, tuple], identifier: str, entry: tuple) -> None:
@@ -258,6 +430,7 @@ def resolve_backend(backend: Union[SnapshotBackend, str, None]) -> SnapshotBacke
                          "(a new temporary file) or 'sqlite:///path/to/file.db'")
     if not isinstance(backend, SnapshotBackend):
         raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
-                        "(insert, get, list, update, remove, atomic), e.g. MemoryBackend(), or be a short "
+                        "(insert, get, list, update, remove, atomic, next_due, due, count, append_event, read_events), "
+                        "e.g. MemoryBackend(), or be a short "
                         f"form such as 'sqlite:///state.db'; got {type(backend).__name__}")
     return backend

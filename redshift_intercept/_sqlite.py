@@ -6,8 +6,12 @@ standard library's ``sqlite3`` is used.
 
 - One table per kind of record (``snapshots``, ``clusters``), one row per
   record, unique on (account, region, identifier); the record is stored as
-  JSON. ``seq`` (the rowid) keeps insertion order for ``list``. ``calls`` is
-  the call journal.
+  JSON. ``seq`` (the rowid) keeps insertion order for ``list``. Two columns
+  are copied out of the record when it is stored: ``due`` (its ``DUE``, in
+  microseconds since 1970, under a partial index, so the service finds what
+  is due without reading the rest) and, for snapshots, ``snapshot_type``
+  (what ``count`` asks about). ``events`` is the event log (indexed by
+  account, region and date), ``calls`` the call journal.
 - ``update`` and ``remove`` run their callback inside a ``BEGIN IMMEDIATE``
   transaction: SQLite's write lock keeps every other connection, in any
   process, from changing the row in between. ``insert`` is one
@@ -34,11 +38,11 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
-from ._backend import CLUSTER, SNAPSHOT, Record, key_of
+from ._backend import CLUSTER, DUE, SNAPSHOT, Due, Record, key_of
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Stored in the file as ``PRAGMA user_version``."""
 APPLICATION_ID = 0x52534943
 """``PRAGMA application_id`` of our files ("RSIC"): tells them from foreign ones."""
@@ -56,6 +60,7 @@ _REQUIRED = {
 
 
 def _records_table(table: str, column: str) -> str:
+    """A records table as schema version 2 made it (migrations build on it)."""
     return f"""CREATE TABLE {table} (
         seq INTEGER PRIMARY KEY,
         account_id TEXT NOT NULL,
@@ -66,25 +71,82 @@ def _records_table(table: str, column: str) -> str:
     )"""
 
 
-_TABLES = {"snapshots", "clusters", "calls"}
-_SCHEMA = (
+# Schema version 3: the columns the service's clock and the quota read, the event log.
+_VERSION_3 = (
+    "ALTER TABLE snapshots ADD COLUMN due INTEGER",
+    "ALTER TABLE snapshots ADD COLUMN snapshot_type TEXT",
+    "ALTER TABLE clusters ADD COLUMN due INTEGER",
+    "CREATE INDEX snapshots_due ON snapshots (due) WHERE due IS NOT NULL",
+    "CREATE INDEX clusters_due ON clusters (due) WHERE due IS NOT NULL",
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        date INTEGER NOT NULL,
+        event TEXT NOT NULL
+    )""",
+    "CREATE INDEX events_by_date ON events (account_id, region, date)",
+)
+
+
+def _fill_snapshot_types(connection: sqlite3.Connection) -> None:
+    """Migration 2 -> 3: copy each stored snapshot's type into its new column
+    (a row that does not decode keeps NULL; reading it reports it)."""
+    rows = connection.execute("SELECT seq, record FROM snapshots").fetchall()
+    for seq, text in rows:
+        try:
+            snapshot_type = json.loads(text).get("SnapshotType")
+        except (ValueError, AttributeError, RecursionError):
+            continue
+        if isinstance(snapshot_type, str):
+            connection.execute("UPDATE snapshots SET snapshot_type = ? WHERE seq = ?", (snapshot_type, seq))
+
+
+_TABLES = {"snapshots", "clusters", "calls", "events", "snapshots_due", "clusters_due", "events_by_date"}
+"""Every table and index of the current schema."""
+_SCHEMA: tuple[Union[str, Callable[[sqlite3.Connection], None]], ...] = (
     _records_table("snapshots", "snapshot_id"),
     _records_table("clusters", "cluster_id"),
     """CREATE TABLE calls (
         seq INTEGER PRIMARY KEY,
         call TEXT NOT NULL
     )""",
+    *_VERSION_3,
     f"PRAGMA application_id = {APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 # Schema changes: bump SCHEMA_VERSION, update _SCHEMA and _TABLES, and add
-# _MIGRATIONS[n] = the statements that turn version n into n + 1 (ending with
-# "PRAGMA user_version = n + 1"). _prepare() applies them in order, inside one
-# BEGIN IMMEDIATE transaction; a file with no migration path is refused.
-_MIGRATIONS: Dict[int, tuple[str, ...]] = {
+# _MIGRATIONS[n] = the steps that turn version n into n + 1 (SQL statements,
+# or functions of the connection; ending with "PRAGMA user_version = n + 1").
+# _prepare() applies them in order, inside one BEGIN IMMEDIATE transaction; a
+# file with no migration path is refused.
+_MIGRATIONS: Dict[int, tuple[Union[str, Callable[[sqlite3.Connection], None]], ...]] = {
     # 1 -> 2: clusters became backend state (they were interceptor configuration).
     1: (_records_table("clusters", "cluster_id"), "PRAGMA user_version = 2"),
+    # 2 -> 3: due times (the service's own work), snapshot types (the quota), events.
+    # Records written before have no due time: the service has nothing scheduled for them.
+    2: (*_VERSION_3, _fill_snapshot_types, "PRAGMA user_version = 3"),
 }
+
+# The columns copied out of a record of each kind when it is stored.
+_COLUMNS = {SNAPSHOT: ("due", "snapshot_type"), CLUSTER: ("due",)}
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_MICROSECOND = _dt.timedelta(microseconds=1)
+
+
+def _micros(when: Optional[_dt.datetime]) -> Optional[int]:
+    """An aware datetime as whole microseconds since 1970 (an index orders these exactly)."""
+    return None if when is None else (when - _EPOCH) // _MICROSECOND
+
+
+def _from_micros(value: int) -> _dt.datetime:
+    return _EPOCH + _dt.timedelta(microseconds=value)
+
+
+def _columns(kind: str, record: Record) -> tuple:
+    due = _micros(record.get(DUE))
+    return (due, record.get("SnapshotType")) if kind == SNAPSHOT else (due,)
+
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
@@ -234,10 +296,14 @@ class SqliteBackend:
         """Store ``record`` under its identifier; return False (and store
         nothing) if that identifier is already taken."""
         table, column = _table(kind)
-        row = (account_id, region, record[key_of(kind)], encode_record(record))
+        extra = _COLUMNS[kind]
+        row = (account_id, region, record[key_of(kind)], encode_record(record), *_columns(kind, record))
+        names = ", ".join(extra)
+        marks = ", ?" * len(extra)
         with self._use(f"inserting a {kind}") as connection:
             cursor = connection.execute(
-                f"INSERT OR IGNORE INTO {table} (account_id, region, {column}, record) VALUES (?, ?, ?, ?)", row)
+                f"INSERT OR IGNORE INTO {table} (account_id, region, {column}, record, {names}) "
+                f"VALUES (?, ?, ?, ?{marks})", row)
             return cursor.rowcount == 1  # 0: the unique key turned it away
 
     def get(self, account_id: str, region: str, identifier: str, kind: str = SNAPSHOT) -> Optional[Record]:
@@ -275,8 +341,10 @@ class SqliteBackend:
             seq, record = found
             updated = change(record)
             text = encode_record(updated)
+            assignments = "".join(f", {name} = ?" for name in _COLUMNS[kind])
             with self._errors(f"updating a {kind}"):
-                connection.execute(f"UPDATE {table} SET record = ? WHERE seq = ?", (text, seq))
+                connection.execute(f"UPDATE {table} SET record = ?{assignments} WHERE seq = ?",
+                                   (text, *_columns(kind, updated), seq))
             return updated
 
         return self.atomic(work)
@@ -328,6 +396,68 @@ class SqliteBackend:
                     connection.execute("COMMIT")
                 return result
 
+    # ------------------------------------------------------------ the service's clock
+
+    def next_due(self) -> Optional[_dt.datetime]:
+        """``SnapshotBackend.next_due``: two lookups in the partial ``due`` indexes."""
+        with self._use("reading what is due") as connection:
+            row = connection.execute(
+                "SELECT min(d) FROM ("
+                "SELECT (SELECT due FROM snapshots WHERE due IS NOT NULL ORDER BY due LIMIT 1) AS d "
+                "UNION ALL SELECT (SELECT due FROM clusters WHERE due IS NOT NULL ORDER BY due LIMIT 1))").fetchone()
+        return None if row[0] is None else _from_micros(row[0])
+
+    def due(self, until: _dt.datetime, limit: int) -> List[Due]:
+        """``SnapshotBackend.due``: a range of the ``due`` indexes."""
+        bound = _micros(until)
+        with self._use("reading what is due") as connection:
+            rows = connection.execute(
+                "SELECT * FROM (SELECT 'snapshot', account_id, region, seq, record, due FROM snapshots "
+                "WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?) "
+                "UNION ALL SELECT * FROM (SELECT 'cluster', account_id, region, seq, record, due FROM clusters "
+                "WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?) ORDER BY 6 LIMIT ?",
+                (bound, limit, bound, limit, limit)).fetchall()
+        return [(kind, account_id, region, self._decode(kind, seq, text))
+                for kind, account_id, region, seq, text, _ in rows]
+
+    def count(self, account_id: str, region: str, field: str, value: Any, limit: int,
+              kind: str = SNAPSHOT) -> int:
+        """``SnapshotBackend.count``: snapshot types from their column (the
+        rows of one account and region, up to ``limit``); other fields by
+        reading the records."""
+        table, _ = _table(kind)
+        with self._use(f"counting {kind}s") as connection:
+            if kind == SNAPSHOT and field == "SnapshotType":
+                return connection.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM snapshots WHERE account_id = ? AND region = ? "
+                    "AND snapshot_type = ? LIMIT ?)", (account_id, region, value, limit)).fetchone()[0]
+            rows = connection.execute(f"SELECT seq, record FROM {table} WHERE account_id = ? AND region = ?",
+                                      (account_id, region))
+            counted = 0
+            for seq, text in rows:
+                if counted >= limit:
+                    break
+                if self._decode(kind, seq, text).get(field) == value:
+                    counted += 1
+            return counted
+
+    def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
+        """``SnapshotBackend.append_event``."""
+        row = (account_id, region, _micros(event["Date"]), encode_record(event))
+        with self._use("recording an event") as connection:
+            connection.execute("INSERT INTO events (account_id, region, date, event) VALUES (?, ?, ?, ?)", row)
+
+    def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
+                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+        """``SnapshotBackend.read_events``: a range of the ``events_by_date`` index."""
+        low = -(2**63) if start is None else _micros(start)
+        high = 2**63 - 1 if end is None else _micros(end)
+        with self._use("reading events") as connection:
+            rows = connection.execute(
+                "SELECT seq, event FROM events WHERE account_id = ? AND region = ? AND date >= ? AND date <= ? "
+                "ORDER BY date, seq", (account_id, region, low, high)).fetchall()
+        return [self._decode_log("events", seq, text) for seq, text in rows]
+
     # ------------------------------------------------------------ call journal
 
     def append_call(self, call: Dict[str, Any]) -> None:
@@ -342,7 +472,7 @@ class SqliteBackend:
         """Every journaled call, oldest first, from every process."""
         with self._use("reading the call journal") as connection:
             rows = connection.execute("SELECT seq, call FROM calls ORDER BY seq").fetchall()
-        return [self._decode_call(seq, text) for seq, text in rows]
+        return [self._decode_log("calls", seq, text) for seq, text in rows]
 
     def clear_calls(self) -> int:
         """Empty the journal (for every process using the file); how many calls it held."""
@@ -379,14 +509,15 @@ class SqliteBackend:
             raise self._corrupt(f"{_table(kind)[0]} row {seq}", problem)
         return record
 
-    def _decode_call(self, seq: int, text: str) -> Dict[str, Any]:
+    def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
+        """An entry of the call journal or the event log; BackendError if it is not one."""
         try:
-            call = decode_record(text)
+            entry = decode_record(text)
         except (ValueError, TypeError, KeyError, RecursionError) as error:
-            raise self._corrupt(f"calls row {seq}", f"{type(error).__name__}: {error}") from None
-        if not isinstance(call, dict):
-            raise self._corrupt(f"calls row {seq}", f"a JSON {type(call).__name__}, not an object")
-        return call
+            raise self._corrupt(f"{table} row {seq}", f"{type(error).__name__}: {error}") from None
+        if not isinstance(entry, dict):
+            raise self._corrupt(f"{table} row {seq}", f"a JSON {type(entry).__name__}, not an object")
+        return entry
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(
@@ -488,8 +619,11 @@ class SqliteBackend:
                 else:
                     statements = tuple(sql for step in range(version, SCHEMA_VERSION)
                                        for sql in _MIGRATIONS[step])
-                for sql in statements:
-                    connection.execute(sql)
+                for step in statements:
+                    if callable(step):
+                        step(connection)
+                    else:
+                        connection.execute(step)
                 connection.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:

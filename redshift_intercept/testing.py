@@ -26,6 +26,7 @@ import pytest
 from botocore.config import Config
 
 from redshift_intercept import CallJournal, SnapshotBackend, intercept
+from redshift_intercept._backend import DUE
 from redshift_intercept._records import new_cluster, new_snapshot
 
 ACCOUNT = "123456789012"
@@ -33,6 +34,8 @@ OTHER_ACCOUNT = "210987654321"
 REGION = "us-east-1"
 OTHER_REGION = "eu-west-1"
 UTC = dt.timezone.utc
+T0 = dt.datetime(2024, 5, 1, tzinfo=UTC)
+HOUR = dt.timedelta(hours=1)
 TRICKY = "a&b <c> \"d\" 'e' é ü 雪 🎉 \r\n\ttrail ]]> &amp; \\ \u2028"
 # Tags hold only what Redshift allows in them: letters, digits, white space, _ . : / = + - @.
 TAG_TRICKY = "é ü 雪 ٣ ²\u2028\u00a0_.:/=+-@ trail "
@@ -54,13 +57,18 @@ def make_client(region: str = "us-east-1", *, session: Any = None, service: str 
 
 
 def record(snapshot_id: str, **fields: Any) -> dict:
-    """A complete, validated record, as ``add_snapshot`` stores it."""
-    return new_snapshot(ACCOUNT, REGION, {"SnapshotIdentifier": snapshot_id, **fields})
+    """A complete, validated record, as ``add_snapshot`` stores it (``DUE``,
+    the service's bookkeeping, is added as given)."""
+    due = fields.pop(DUE, None)
+    built = new_snapshot(ACCOUNT, REGION, {"SnapshotIdentifier": snapshot_id, **fields})
+    return built if due is None else {**built, DUE: due}
 
 
 def cluster(cluster_id: str, **fields: Any) -> dict:
     """A complete, validated cluster record, as ``add_cluster`` stores it."""
-    return new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": cluster_id, **fields})
+    due = fields.pop(DUE, None)
+    built = new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": cluster_id, **fields})
+    return built if due is None else {**built, DUE: due}
 
 
 def ids(records: List[dict]) -> List[str]:
@@ -471,6 +479,126 @@ class BackendConformance:
             list(pool.map(worker, range(4)))
 
         assert backend.get(ACCOUNT, REGION, "counter")["ElapsedTimeInSeconds"] == 100
+
+    # ------------------------------------------------------------ due times (the service's clock)
+
+    def test_records_are_found_by_due_time_earliest_first(self, backend):
+        assert backend.next_due() is None and backend.due(T0 + 1000 * HOUR, 10) == []
+        backend.insert(ACCOUNT, REGION, record("late", **{DUE: T0 + 3 * HOUR}))
+        backend.insert(OTHER_ACCOUNT, OTHER_REGION, record("early", **{DUE: T0 + HOUR}))
+        backend.insert(ACCOUNT, REGION, cluster("middle", **{DUE: T0 + 2 * HOUR}), "cluster")
+        backend.insert(ACCOUNT, REGION, record("never"))
+
+        assert backend.next_due() == T0 + HOUR
+        found = backend.due(T0 + 2 * HOUR, 10)
+        assert [(kind, account, region, ids([r])[0]) for kind, account, region, r in found] == [
+            ("snapshot", OTHER_ACCOUNT, OTHER_REGION, "early"), ("cluster", ACCOUNT, REGION, "middle")]
+        assert_identical(found[1][3], backend.get(ACCOUNT, REGION, "middle", "cluster"))
+        assert ids([r for *_, r in backend.due(T0 + 9 * HOUR, 2)]) == ["early", "middle"]  # at most limit
+        assert backend.due(T0, 10) == []
+        assert backend.next_due() == T0 + HOUR  # reading what is due changes nothing
+
+    def test_due_times_follow_updates_and_removals(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a", **{DUE: T0 + HOUR}))
+        backend.insert(ACCOUNT, REGION, record("b", **{DUE: T0 + 2 * HOUR}))
+
+        backend.update(ACCOUNT, REGION, "a", lambda r: {**r, DUE: T0 + 5 * HOUR})
+        assert backend.next_due() == T0 + 2 * HOUR
+        backend.update(ACCOUNT, REGION, "b", lambda r: {k: v for k, v in r.items() if k != DUE})
+        assert backend.next_due() == T0 + 5 * HOUR
+        assert ids([r for *_, r in backend.due(T0 + 9 * HOUR, 10)]) == ["a"]
+        backend.remove(ACCOUNT, REGION, "a", no_check)
+        assert backend.next_due() is None and backend.due(T0 + 9 * HOUR, 10) == []
+        backend.update(ACCOUNT, REGION, "b", lambda r: {**r, DUE: T0})  # due again
+        assert backend.next_due() == T0
+
+    def test_due_times_are_exact_and_round_trip(self, backend):
+        precise = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+        stored = record("p", **{DUE: precise})
+        backend.insert(ACCOUNT, REGION, stored)
+        backend.insert(ACCOUNT, REGION, record("q", **{DUE: precise + dt.timedelta(microseconds=1)}))
+
+        assert backend.next_due() == precise
+        assert ids([r for *_, r in backend.due(precise, 10)]) == ["p"]
+        assert_identical(backend.get(ACCOUNT, REGION, "p"), stored)
+
+    def test_due_times_roll_back_with_a_failed_unit(self, backend):
+        backend.insert(ACCOUNT, REGION, record("a", **{DUE: T0 + HOUR}))
+        backend.insert(ACCOUNT, REGION, record("b", **{DUE: T0 + 2 * HOUR}))
+
+        def work() -> None:
+            backend.update(ACCOUNT, REGION, "a", lambda r: {**r, DUE: T0 + 9 * HOUR})
+            backend.remove(ACCOUNT, REGION, "b", no_check)
+            backend.insert(ACCOUNT, REGION, record("c", **{DUE: T0}))
+            assert backend.next_due() == T0  # a unit sees its own changes
+            assert ids([r for *_, r in backend.due(T0 + 3 * HOUR, 10)]) == ["c"]
+            raise Boom("undo")
+
+        with pytest.raises(Boom):
+            backend.atomic(work)
+
+        assert backend.next_due() == T0 + HOUR
+        assert ids([r for *_, r in backend.due(T0 + 3 * HOUR, 10)]) == ["a", "b"]
+
+    def test_due_times_survive_many_changes(self, backend):
+        for i in range(30):
+            backend.insert(ACCOUNT, REGION, record(f"s{i}", **{DUE: T0 + i * HOUR}))
+        for step in range(200):  # every change moves one record's due time
+            target = f"s{step % 30}"
+            backend.update(ACCOUNT, REGION, target, lambda r, step=step: {**r, DUE: T0 + (100 + step) * HOUR})
+        expected = sorted((backend.get(ACCOUNT, REGION, f"s{i}")[DUE], f"s{i}") for i in range(30))
+
+        assert backend.next_due() == expected[0][0]
+        assert ids([r for *_, r in backend.due(T0 + 1000 * HOUR, 100)]) == [name for _, name in expected]
+
+    def test_count_counts_matching_records_up_to_the_limit(self, backend):
+        for i in range(5):
+            backend.insert(ACCOUNT, REGION, record(f"m{i}"))
+        backend.insert(ACCOUNT, REGION, record("rs:prod-2024-05-01-00-00-00", SnapshotType="automated"))
+        backend.insert(OTHER_ACCOUNT, REGION, record("theirs"))
+        backend.insert(ACCOUNT, OTHER_REGION, record("elsewhere"))
+
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "manual", 100) == 5
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "manual", 3) == 3
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "automated", 100) == 1
+        assert backend.count(ACCOUNT, REGION, "ClusterIdentifier", "examplecluster", 100) == 6
+        assert backend.count(OTHER_ACCOUNT, OTHER_REGION, "SnapshotType", "manual", 100) == 0
+        backend.remove(ACCOUNT, REGION, "m0", no_check)
+        backend.update(ACCOUNT, REGION, "m1", lambda r: {**r, "SnapshotType": "automated"})
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "manual", 100) == 3
+        backend.insert(ACCOUNT, REGION, cluster("c1", NumberOfNodes=4), "cluster")
+        assert backend.count(ACCOUNT, REGION, "NumberOfNodes", 4, 100, "cluster") == 1
+
+    # ------------------------------------------------------------ events
+
+    def test_events_are_read_by_date(self, backend):
+        late = {"Date": T0 + 2 * HOUR, "Message": "late", "EventCategories": ["management"]}
+        first, second = {"Date": T0, "Message": "first " + TRICKY}, {"Date": T0, "Message": "second"}
+        for event in (late, first, second):
+            backend.append_event(ACCOUNT, REGION, event)
+        backend.append_event(OTHER_ACCOUNT, REGION, {"Date": T0, "Message": "theirs"})
+        backend.append_event(ACCOUNT, OTHER_REGION, {"Date": T0, "Message": "elsewhere"})
+
+        assert_identical(backend.read_events(ACCOUNT, REGION), [first, second, late])
+        assert backend.read_events(ACCOUNT, REGION, start=T0 + HOUR) == [late]
+        assert backend.read_events(ACCOUNT, REGION, end=T0) == [first, second]  # bounds are inclusive
+        assert backend.read_events(ACCOUNT, REGION, T0 + 2 * HOUR, T0 + 2 * HOUR) == [late]
+        assert backend.read_events(ACCOUNT, REGION, T0 + HOUR, T0 + HOUR) == []
+        assert [e["Message"] for e in backend.read_events(OTHER_ACCOUNT, REGION)] == ["theirs"]
+        assert backend.read_events(OTHER_ACCOUNT, OTHER_REGION) == []
+
+    def test_events_roll_back_with_a_failed_unit(self, backend):
+        backend.append_event(ACCOUNT, REGION, {"Date": T0, "Message": "kept"})
+
+        def work() -> None:
+            backend.append_event(ACCOUNT, REGION, {"Date": T0, "Message": "lost"})
+            backend.append_event(ACCOUNT, REGION, {"Date": T0 - HOUR, "Message": "lost too"})
+            assert len(backend.read_events(ACCOUNT, REGION)) == 3
+            raise Boom("undo")
+
+        with pytest.raises(Boom):
+            backend.atomic(work)
+        assert [e["Message"] for e in backend.read_events(ACCOUNT, REGION)] == ["kept"]
 
     # ------------------------------------------------------------ rules, end to end
 

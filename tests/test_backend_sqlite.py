@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import pathlib
@@ -165,11 +166,19 @@ V1_SCHEMA = """
 """
 
 
-def test_a_file_of_the_previous_version_is_migrated(path):
-    from redshift_intercept._sqlite import encode_record
+V2_SCHEMA = V1_SCHEMA.replace("PRAGMA user_version = 1;", """
+    CREATE TABLE clusters (seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL,
+                           cluster_id TEXT NOT NULL, record TEXT NOT NULL, UNIQUE (account_id, region, cluster_id));
+    PRAGMA user_version = 2;""")
 
-    connection = sqlite3.connect(path)  # as redshift-intercept 0.1 left it: no clusters table
-    connection.executescript(V1_SCHEMA)
+
+@pytest.mark.parametrize("schema", [V1_SCHEMA, V2_SCHEMA], ids=["version 1 (0.1, no clusters)", "version 2"])
+def test_a_file_of_a_previous_version_is_migrated(path, schema):
+    from redshift_intercept._backend import DUE
+    from redshift_intercept._sqlite import SCHEMA_VERSION, encode_record
+
+    connection = sqlite3.connect(path)  # as an earlier redshift-intercept left it
+    connection.executescript(schema)
     connection.execute("INSERT INTO snapshots (account_id, region, snapshot_id, record) VALUES (?, ?, ?, ?)",
                        (ACCOUNT, REGION, "kept", encode_record(record("kept"))))
     connection.execute("INSERT INTO calls (call) VALUES (?)", ('{"operation": "DeleteClusterSnapshot"}',))
@@ -182,8 +191,17 @@ def test_a_file_of_the_previous_version_is_migrated(path):
         cluster = new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": "prod"})
         assert migrated.insert(ACCOUNT, REGION, cluster, "cluster") is True
         assert migrated.get(ACCOUNT, REGION, "prod", "cluster") == cluster
+        # What version 3 added works on the migrated file: the kept snapshot's type was copied
+        # into its column (the quota counts it), due times and events.
+        assert migrated.count(ACCOUNT, REGION, "SnapshotType", "manual", 10) == 1
+        assert migrated.next_due() is None
+        when = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
+        migrated.insert(ACCOUNT, REGION, {**record("due"), DUE: when})
+        assert migrated.next_due() == when
+        migrated.append_event(ACCOUNT, REGION, {"Date": when, "Message": "m"})
+        assert migrated.read_events(ACCOUNT, REGION) == [{"Date": when, "Message": "m"}]
     connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     connection.close()
 
 
