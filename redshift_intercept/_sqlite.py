@@ -104,7 +104,8 @@ def _fill_snapshot_types(connection: sqlite3.Connection) -> None:
 
 _TABLES = {"snapshots", "clusters", "calls", "events", "snapshots_due", "clusters_due", "events_by_date"}
 """Every table and index of the current schema."""
-_SCHEMA: tuple[Union[str, Callable[[sqlite3.Connection], None]], ...] = (
+_Step = Union[str, Callable[[sqlite3.Connection], None]]
+_SCHEMA: tuple[_Step, ...] = (
     _records_table("snapshots", "snapshot_id"),
     _records_table("clusters", "cluster_id"),
     """CREATE TABLE calls (
@@ -120,7 +121,7 @@ _SCHEMA: tuple[Union[str, Callable[[sqlite3.Connection], None]], ...] = (
 # or functions of the connection; ending with "PRAGMA user_version = n + 1").
 # _prepare() applies them in order, inside one BEGIN IMMEDIATE transaction; a
 # file with no migration path is refused.
-_MIGRATIONS: Dict[int, tuple[Union[str, Callable[[sqlite3.Connection], None]], ...]] = {
+_MIGRATIONS: Dict[int, tuple[_Step, ...]] = {
     # 1 -> 2: clusters became backend state (they were interceptor configuration).
     1: (_records_table("clusters", "cluster_id"), "PRAGMA user_version = 2"),
     # 2 -> 3: due times (the service's own work), snapshot types (the quota), events.
@@ -615,7 +616,7 @@ class SqliteBackend:
             try:
                 version = self._inspect(connection)  # another process may have won the race
                 if version == 0:
-                    statements: tuple[str, ...] = _SCHEMA
+                    statements: tuple[_Step, ...] = _SCHEMA
                 else:
                     statements = tuple(sql for step in range(version, SCHEMA_VERSION)
                                        for sql in _MIGRATIONS[step])
