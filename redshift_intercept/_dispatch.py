@@ -8,9 +8,10 @@ the front door's job: the botocore hook (``_hooks``) renders the result to
 the wire and parses it with the caller's own parser; other doors (an HTTP
 endpoint, an async client) do the same through the same core.
 
-Each answer is one backend unit (``atomic``): what the rule reads and
-changes, and the journal entry that records it, take effect together or
-not at all.
+Each answer is one backend unit (``atomic``): what the service did on its
+own up to the call's instant (``_rules.lifecycle.catch_up``), what the rule
+reads and changes, and the journal entry that records it, take effect
+together or not at all.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from ._characters import check_request
 from ._clock import Clock
 from ._errors import NotAnswered, ServiceError
 from ._faults import Faults
+from ._quotas import Quotas
 from ._rules import OPERATIONS, Scope
+from ._rules.lifecycle import catch_up
 from ._wire import error_status
 
-READ_ONLY = frozenset({"DescribeClusterSnapshots", "DescribeClusters", "DescribeTags"})
+READ_ONLY = frozenset({"DescribeClusterSnapshots", "DescribeClusters", "DescribeEvents", "DescribeTags"})
 """Operations that change nothing but what the clock made due (a creation
-settling): their units start as readers."""
+settling, a retention running out): their units start as readers."""
 
 
 class Caller(NamedTuple):
@@ -55,12 +58,28 @@ class Service:
         self.faults = Faults()
         self.creation_delay: Optional[float] = 0.0
         self.creation_outcome: str = "available"
+        self.cluster_delay: float = 0.0
+        """Seconds a created or restored cluster stays ``creating``, and each
+        step of a deletion (``final-snapshot``, ``deleting``) lasts."""
+        self.restore_delay: float = 0.0
+        """Seconds a restored cluster keeps loading its data once available."""
+        self.restore_hold: Optional[float] = 86400.0
+        """Seconds a cluster deleted while its restore ran keeps its snapshot
+        from being deleted (None: for ever; 0: never)."""
+        self.quotas = Quotas()
         self.calls = CallList(maxlen=max_calls)
         self.unhandled = CallList(maxlen=max_calls)
 
     def scope(self, caller: Caller) -> Scope:
         """What ``caller`` sees of this service's state."""
         return Scope(self, caller.account_id, caller.region)
+
+    def catch_up(self, caller: Caller) -> Scope:
+        """Do what the service would have done on its own until now (one
+        unit); the scope of ``caller`` at that instant."""
+        scope = Scope(self, caller.account_id, caller.region)
+        self.backend.atomic(lambda: catch_up(scope))
+        return scope
 
     def answer(self, operation: str, params: Dict[str, Any], caller: Caller, *, request_id: str = "",
                caller_params: Optional[Dict[str, Any]] = None, via: Optional[Dict[str, str]] = None
@@ -95,9 +114,14 @@ class Service:
         scope = Scope(self, caller.account_id, caller.region)
         write = operation not in READ_ONLY
         if journal is None:
-            return self.backend.atomic(lambda: rule(scope, params), write)
+            def run() -> Dict[str, Any]:
+                catch_up(scope)
+                return rule(scope, params)
+
+            return self.backend.atomic(run, write)
 
         def answer_and_journal() -> Dict[str, Any]:
+            catch_up(scope)
             result = rule(scope, params)
             journal.append_call(self._entry(operation, params, caller, request_id, caller_params, via, result=result))
             return result

@@ -192,11 +192,13 @@ def _digest(*parts: str) -> int:
 PENDING = "redshift_intercept:pending"
 """Key of a record's private bookkeeping (never rendered, never returned):
 for a snapshot in ``creating``, when it settles and into which status."""
+PRIVATE_PREFIX = "redshift_intercept:"
+"""Every private key starts so (``PENDING``, the lifecycle's ``DUE``, ...)."""
 
 
 def public(record: Mapping[str, Any]) -> dict:
     """The record without our private bookkeeping."""
-    return {k: v for k, v in record.items() if k != PENDING}
+    return {k: v for k, v in record.items() if not k.startswith(PRIVATE_PREFIX)}
 
 
 def retention_ok(value: int) -> bool:

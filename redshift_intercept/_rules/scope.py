@@ -8,9 +8,10 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from .._arns import SNAPSHOT_FORM, parse_arn
-from .._backend import CLUSTER, Record, Snapshot
+from .._backend import CLUSTER, DUE, Record, Snapshot
 from .._errors import invalid_combination, invalid_value, snapshot_not_found
 from .._records import PENDING, public, remaining_days
+from .due import PIN, with_due
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._dispatch import Service
@@ -21,9 +22,11 @@ class Scope:
     service settings the rules need. ``now`` is read from the service's
     clock on first use and then fixed: one instant per call."""
 
-    __slots__ = ("_clock", "_now", "account_id", "backend", "creation_delay", "creation_outcome", "region")
+    __slots__ = ("_clock", "_now", "account_id", "backend", "creation_delay", "creation_outcome", "region",
+                 "service")
 
     def __init__(self, service: Service, account_id: str, region: str) -> None:
+        self.service = service
         self.backend = service.backend
         self.account_id = account_id
         self.region = region
@@ -48,33 +51,42 @@ class Scope:
         return self.backend.list(self.account_id, self.region, CLUSTER)
 
 
-def _settle(record: Snapshot) -> Snapshot:
+def finish_creation(record: Snapshot) -> Snapshot:
+    """A snapshot in ``creating`` as it is once its creation is over:
+    ``available`` or ``failed``; a manual snapshot's retention starts then
+    (``SnapshotRetentionStartTime``), and it is due when that ends."""
     pending = record.get(PENDING)
     if pending is None:
         return record
     settled = public(record)
     settled["Status"] = pending["status"]
+    if settled.get("SnapshotType") == "manual" and pending["at"] is not None:
+        settled["SnapshotRetentionStartTime"] = pending["at"]
     settled["BackupProgressInMegaBytes"] = settled.get("ActualIncrementalBackupSizeInMegaBytes", 0.0)
     settled["EstimatedSecondsToCompletion"] = 0
     settled["CurrentBackupRateInMegaBytesPerSecond"] = 0.0
-    return settled
+    return with_due(settled)
 
 
 def settled(scope: Scope, record: Snapshot) -> Snapshot:
     """``record`` as it is now: a snapshot whose creation time on the
-    service's clock has come is stored as ``available`` (or ``failed``)."""
+    service's clock has come is stored as ``available`` (or ``failed``).
+    (Every call first catches the service up, which settles it with its
+    event; this covers records stored without a due time.)"""
     pending = record.get(PENDING)
     if pending is None or pending["at"] is None or pending["at"] > scope.now:
         return record
     owner = record["OwnerAccount"]
-    done = scope.backend.update(owner, scope.region, record["SnapshotIdentifier"], _settle)
-    return done if done is not None else _settle(record)
+    done = scope.backend.update(owner, scope.region, record["SnapshotIdentifier"], finish_creation)
+    return done if done is not None else finish_creation(record)
 
 
 def view(scope: Scope, record: Snapshot, **overrides: Any) -> Snapshot:
     """The record as the calling account sees it in a response (one copy)."""
     shown = {**record, **overrides}
     shown.pop(PENDING, None)
+    shown.pop(DUE, None)
+    shown.pop(PIN, None)
     retention = shown.get("ManualSnapshotRetentionPeriod")
     if retention is not None:
         shown["ManualSnapshotRemainingDays"] = -1 if retention == -1 else remaining_days(shown, scope.now)
