@@ -14,12 +14,13 @@ class UnhandledOperationError(Exception):
     (``"DescribeClusters"``).
     """
 
-    def __init__(self, operation_name: str, answered: tuple[str, ...] = ()) -> None:
+    def __init__(self, operation_name: str, answered: tuple[str, ...] = (), detail: str | None = None) -> None:
         self.operation_name = operation_name
         method = xform_name(operation_name)
         listed = ", ".join(answered) or "none"
+        what = f"this {operation_name} call ({detail})" if detail else f"Redshift {operation_name}"
         super().__init__(
-            f"redshift-intercept does not answer Redshift {operation_name} "
+            f"redshift-intercept does not answer {what} "
             f"(client.{method}()); the call was refused and nothing was sent to AWS. "
             f"Answered operations: {listed}. To let unanswered Redshift calls "
             f"through to AWS, use intercept(passthrough=True) or "
@@ -46,7 +47,12 @@ class ServiceError(Exception):
 
 class NotAnswered(Exception):
     """Raised by the service core for an operation it has no rule for (and
-    no injected fault): the front door decides (refuse, or let it through)."""
+    no injected fault), or by a rule for a call it models only in part
+    (``detail`` says why): the front door decides (refuse, or let it through)."""
+
+    def __init__(self, operation_name: str, detail: str | None = None) -> None:
+        super().__init__(operation_name if detail is None else f"{operation_name}: {detail}")
+        self.detail = detail
 
 
 # The errors several rules answer with, each worded once. Messages whose real

@@ -13,15 +13,18 @@ own, else the operation that did it).
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+import os
+import time
 from typing import Any, Dict, NamedTuple, Optional
-
-from ._wire import new_request_id
 
 ACTION = "redshift_intercept:action"
 BY = "redshift_intercept:by"
 EVENT_ID = "redshift_intercept:event"
 """Private keys of a stored event: what happened, who did it, and a unique
-id (the tie-break of ``DescribeEvents`` markers)."""
+id that sorts in the order events were made (the tie-break of events of the
+same date, and of ``DescribeEvents`` markers)."""
+_made = itertools.count()
 
 SERVICE = "Redshift"
 """``By`` of what the service does on its own."""
@@ -65,7 +68,8 @@ KINDS: Dict[str, Kind] = {
                                 "The data transfer for the restore of Amazon Redshift cluster '{cluster}' from "
                                 "snapshot '{snapshot}' completed at {at} UTC."),
     "snapshot-started": Kind("REDSHIFT-EVENT-2009", "management", "INFO", SNAPSHOT_SOURCE,
-                             "A user snapshot '{snapshot}' for Amazon Redshift cluster '{cluster}' started at {at} UTC."),
+                             "A user snapshot '{snapshot}' for Amazon Redshift cluster '{cluster}' started "
+                             "at {at} UTC."),
     "snapshot-completed": Kind("REDSHIFT-EVENT-3004", "monitoring", "INFO", SNAPSHOT_SOURCE,
                                "The user snapshot '{snapshot}' for your Amazon Redshift cluster '{cluster}' "
                                "completed successfully at {at} UTC."),
@@ -114,7 +118,7 @@ def new_event(kind: str, at: _dt.datetime, action: str, by: str, cluster: str,
         event["EventId"] = spec.event_id
     event[ACTION] = action
     event[BY] = by
-    event[EVENT_ID] = new_request_id()
+    event[EVENT_ID] = f"{time.time_ns():020d}-{next(_made):09d}-{os.getpid()}"
     return event
 
 

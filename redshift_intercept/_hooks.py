@@ -233,13 +233,13 @@ def _answer(route: Route, model: Any, request_dict: dict, context: dict, origin:
     while True:
         try:
             http, parsed = _attempt(route.service, model, request_dict, origin, params, shown, caller)
-        except NotAnswered:
+        except NotAnswered as refused:
             if route.passthrough:
                 return None
             route.service.record_refused(Call(
                 model.name, shown, caller.region, caller.account_id, None,
                 "UnhandledOperation", {"Error": {"Code": "UnhandledOperation", "Message": "not modelled; refused"}}))
-            raise UnhandledOperationError(model.name, tuple(OPERATIONS)) from None
+            raise UnhandledOperationError(model.name, tuple(OPERATIONS), refused.detail) from None
         if http.status_code < 300:
             break
         delay = _retry_delay(request_signer, model, request_dict, (http, parsed), attempts)

@@ -24,6 +24,7 @@ from ._calls import CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
+from ._quotas import Quotas
 from ._records import check_account_id, check_region
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -134,6 +135,45 @@ class RedshiftIntercept:
         if value not in ("available", "failed"):
             raise ValueError(f"creation_outcome must be 'available' or 'failed', got {value!r}")
         self._service.creation_outcome = value
+
+    @property
+    def cluster_delay(self) -> float:
+        """Seconds (on ``clock``) a created or restored cluster stays
+        ``creating``, and each step of a deletion lasts (``final-snapshot``,
+        then ``deleting``); 0 (default): the next call sees the next state."""
+        return self._service.cluster_delay
+
+    @cluster_delay.setter
+    def cluster_delay(self, value: float) -> None:
+        self._service.cluster_delay = _seconds(value, "cluster_delay")
+
+    @property
+    def restore_delay(self) -> float:
+        """Seconds a restored cluster, once available, keeps loading its data
+        (``RestoreStatus`` ``restoring``); 0 (default): it is ``completed`` when
+        it becomes available."""
+        return self._service.restore_delay
+
+    @restore_delay.setter
+    def restore_delay(self, value: float) -> None:
+        self._service.restore_delay = _seconds(value, "restore_delay")
+
+    @property
+    def restore_hold(self) -> Optional[float]:
+        """Seconds a cluster deleted without a final snapshot while its
+        restore was still loading keeps the snapshot it was restored from in
+        use (deleting it is refused); default a day, None: for ever, 0: never."""
+        return self._service.restore_hold
+
+    @restore_hold.setter
+    def restore_hold(self, value: Optional[float]) -> None:
+        self._service.restore_hold = None if value is None else _seconds(value, "restore_hold")
+
+    @property
+    def quotas(self) -> Quotas:
+        """The account's quotas per region (AWS's defaults):
+        ``rs.quotas.manual_snapshots = 5``, ``rs.quotas.clusters = 2``."""
+        return self._service.quotas
 
     # ------------------------------------------------------------ activation
 
@@ -281,6 +321,15 @@ class RedshiftIntercept:
         ``describe_clusters`` would list them, in the order they were added."""
         return _seeding.clusters(self._service, self._caller(region))
 
+    def events(self, region: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Everything recorded about this account's clusters and snapshots in
+        ``region``, oldest first: the ``Event`` fields ``DescribeEvents``
+        shows (``EventId`` only on the events AWS publishes) plus ``Action``
+        (``taken``, ``expired``, ``deleted``, ``deleted with cluster``, ...)
+        and ``By`` (``"Redshift"`` for what the service did on its own, else
+        the operation). The service first catches up with ``clock``."""
+        return _seeding.events(self._service, self._caller(region))
+
     def complete_creation(self, snapshot_id: str, region: Optional[str] = None,
                           status: str = "available") -> Dict[str, Any]:
         """Settle a snapshot held in ``creating`` now, as ``available`` or
@@ -320,6 +369,14 @@ class RedshiftIntercept:
             raise RuntimeError("this interceptor keeps no journal: create it with "
                                "intercept(journal=True) and a backend that has one (e.g. SqliteBackend)")
         return journal
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 seconds, got {value}")
+    return float(value)
 
 
 def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,

@@ -102,14 +102,14 @@ def test_unmodelled_operations_are_refused_and_reported(tmp_path, seed):
     code = program(tmp_path, """
         import boto3
         try:
-            boto3.client("redshift").delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+            boto3.client("redshift").reboot_cluster(ClusterIdentifier="prod")
         except Exception as error:
             print(type(error).__name__)
     """)
     result = cli("run", "--snapshots", seed, "--", sys.executable, code)
     assert result.returncode == 0
     assert result.stdout == "UnhandledOperationError\n"
-    assert "DeleteCluster is not modelled: refused, not sent to AWS" in result.stderr
+    assert "RebootCluster is not modelled: refused, not sent to AWS" in result.stderr
 
 
 def test_child_processes_of_the_program_are_intercepted_too(tmp_path, seed):

@@ -128,17 +128,18 @@ def test_client_created_before_import_needs_attach():
 
 def test_fail_closed_refuses_unanswered_operations_without_touching_the_network(client):
     with intercept() as rs, pytest.raises(UnhandledOperationError) as excinfo:
-        client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+        client.reboot_cluster(ClusterIdentifier="prod")
     assert str(excinfo.value) == (
-        "redshift-intercept does not answer Redshift DeleteCluster (client.delete_cluster()); "
+        "redshift-intercept does not answer Redshift RebootCluster (client.reboot_cluster()); "
         "the call was refused and nothing was sent to AWS. Answered operations: "
-        "AuthorizeSnapshotAccess, BatchDeleteClusterSnapshots, CopyClusterSnapshot, "
-        "CreateClusterSnapshot, CreateTags, DeleteClusterSnapshot, DeleteTags, "
-        "DescribeClusterSnapshots, DescribeClusters, DescribeTags, ModifyClusterSnapshot, "
-        "RevokeSnapshotAccess. To let unanswered Redshift calls through to AWS, use "
+        "AuthorizeSnapshotAccess, BatchDeleteClusterSnapshots, CopyClusterSnapshot, CreateCluster, "
+        "CreateClusterSnapshot, CreateTags, DeleteCluster, DeleteClusterSnapshot, DeleteTags, "
+        "DescribeClusterSnapshots, DescribeClusters, DescribeEvents, DescribeTags, ModifyCluster, "
+        "ModifyClusterSnapshot, RestoreFromClusterSnapshot, RevokeSnapshotAccess. To let unanswered "
+        "Redshift calls through to AWS, use "
         "intercept(passthrough=True) or @pytest.mark.redshift_intercept(passthrough=True)."
     )
-    assert excinfo.value.operation_name == "DeleteCluster"
+    assert excinfo.value.operation_name == "RebootCluster"
     rs.calls.assert_not_called()
 
 

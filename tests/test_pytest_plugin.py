@@ -176,9 +176,9 @@ def test_fail_closed_inside_the_fixture(suite):
         from redshift_intercept import UnhandledOperationError
 
         def test_unanswered(redshift_intercept, client):
-            with pytest.raises(UnhandledOperationError, match="DeleteCluster "):
-                client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
-            assert [c.operation for c in redshift_intercept.unhandled] == ["DeleteCluster"]
+            with pytest.raises(UnhandledOperationError, match="RebootCluster "):
+                client.reboot_cluster(ClusterIdentifier="prod")
+            assert [c.operation for c in redshift_intercept.unhandled] == ["RebootCluster"]
             redshift_intercept.unhandled.clear()  # expected: do not fail at teardown
     ''')
     suite.runpytest().assert_outcomes(passed=1)
@@ -189,8 +189,8 @@ SWALLOWING = '''
 
     def code_under_test(client):
         try:
-            client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
-            client.delete_cluster(ClusterIdentifier="prod", SkipFinalClusterSnapshot=True)
+            client.reboot_cluster(ClusterIdentifier="prod")
+            client.reboot_cluster(ClusterIdentifier="prod")
         except Exception:
             pass  # swallowed
 
@@ -214,7 +214,7 @@ def test_refused_calls_that_the_code_swallowed_fail_the_test_at_teardown(suite):
     result.stdout.fnmatch_lines([
         "*ERROR at teardown of test_swallowed*",
         "*redshift_intercept: the test called Redshift operations that are not modelled, and they were refused "
-        "with UnhandledOperationError: DeleteCluster (x1). The test did not fail on it*",
+        "with UnhandledOperationError: RebootCluster (x1). The test did not fail on it*",
     ])
     result.stdout.fnmatch_lines(["*AssertionError: its own failure*"])
     result.stdout.no_fnmatch_line("*ERROR at teardown of test_fails_on_its_own*")

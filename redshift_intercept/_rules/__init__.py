@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-from .clusters import describe_clusters
+from .clusters import create_cluster, delete_cluster, describe_clusters, modify_cluster
 from .create import copy_cluster_snapshot, create_cluster_snapshot
 from .delete import batch_delete_cluster_snapshots, delete_cluster_snapshot
 from .describe import describe_cluster_snapshots
+from .events import describe_events
+from .restore import restore_from_cluster_snapshot
 from .retention import modify_cluster_snapshot
 from .scope import Scope, settled, view
 from .sharing import authorize_snapshot_access, revoke_snapshot_access
@@ -26,14 +28,19 @@ OPERATIONS: Dict[str, Rule] = {
     "AuthorizeSnapshotAccess": authorize_snapshot_access,
     "BatchDeleteClusterSnapshots": batch_delete_cluster_snapshots,
     "CopyClusterSnapshot": copy_cluster_snapshot,
+    "CreateCluster": create_cluster,
     "CreateClusterSnapshot": create_cluster_snapshot,
     "CreateTags": create_tags,
+    "DeleteCluster": delete_cluster,
     "DeleteClusterSnapshot": delete_cluster_snapshot,
     "DeleteTags": delete_tags,
     "DescribeClusterSnapshots": describe_cluster_snapshots,
     "DescribeClusters": describe_clusters,
+    "DescribeEvents": describe_events,
     "DescribeTags": describe_tags,
+    "ModifyCluster": modify_cluster,
     "ModifyClusterSnapshot": modify_cluster_snapshot,
+    "RestoreFromClusterSnapshot": restore_from_cluster_snapshot,
     "RevokeSnapshotAccess": revoke_snapshot_access,
 }
 """Every answered operation (API name) and its rule."""

@@ -10,6 +10,9 @@ from .._backend import Snapshot
 from .._errors import ServiceError, cluster_not_found, invalid_retention, invalid_state, invalid_value
 from .._records import PENDING, check_identifier, new_snapshot, public, retention_ok, snapshot_fields_from_cluster
 from .._tags import check_tags
+from .clusters import check_snapshot_quota, find_cluster
+from .due import with_due
+from .lifecycle import record_event
 from .scope import Scope, own, view
 
 
@@ -42,25 +45,36 @@ def _pending(scope: Scope) -> Dict[str, Any]:
     return {"at": at, "status": scope.creation_outcome}
 
 
-def _start_creating(scope: Scope, fields: Dict[str, Any]) -> Snapshot:
+def _already_exists(snapshot_id: str) -> ServiceError:
+    return ServiceError("ClusterSnapshotAlreadyExists", f"Cannot create the snapshot because a snapshot with the "
+                                                        f"identifier {snapshot_id} already exists.")
+
+
+def _start_creating(scope: Scope, fields: Dict[str, Any], by: str) -> Snapshot:
+    """Store a new manual snapshot in ``creating`` (it settles on the clock);
+    it counts against the manual snapshot quota."""
     record = new_snapshot(scope.account_id, scope.region, fields, now=scope.now)
+    snapshot_id = record["SnapshotIdentifier"]
+    if scope.backend.get(scope.account_id, scope.region, snapshot_id) is not None:
+        raise _already_exists(snapshot_id)
+    check_snapshot_quota(scope)
     record["Status"] = "creating"
     record["BackupProgressInMegaBytes"] = 0.0
     record["CurrentBackupRateInMegaBytesPerSecond"] = 0.0
     record["EstimatedSecondsToCompletion"] = int(scope.creation_delay or 0)
     record["ElapsedTimeInSeconds"] = 0
-    stored = {**record, PENDING: _pending(scope)}
+    stored = with_due({**record, PENDING: _pending(scope)})
     if not scope.backend.insert(scope.account_id, scope.region, stored):
-        raise ServiceError("ClusterSnapshotAlreadyExists",
-                           f"Cannot create the snapshot because a snapshot with the identifier "
-                           f"{record['SnapshotIdentifier']} already exists.")
+        raise _already_exists(snapshot_id)
+    record_event(scope, scope.account_id, scope.region, "snapshot-started", scope.now, "started", by,
+                 record["ClusterIdentifier"], snapshot_id)
     return record
 
 
 def create_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     snapshot_id, cluster_id = params["SnapshotIdentifier"], params["ClusterIdentifier"]
     _check_new_identifier(snapshot_id)
-    cluster = scope.cluster(cluster_id)
+    cluster = find_cluster(scope, cluster_id)
     if cluster is None:
         raise cluster_not_found(cluster_id)
     if cluster["ClusterStatus"] != "available":
@@ -73,7 +87,7 @@ def create_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
     fields = snapshot_fields_from_cluster(cluster)
     fields.update(SnapshotIdentifier=snapshot_id, SnapshotType="manual",
                   ManualSnapshotRetentionPeriod=retention, Tags=tags, SnapshotCreateTime=scope.now)
-    return {"Snapshot": view(scope, _start_creating(scope, fields))}
+    return {"Snapshot": view(scope, _start_creating(scope, fields, "CreateClusterSnapshot"))}
 
 
 def copy_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -90,4 +104,4 @@ def copy_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any
                            "ManualSnapshotRemainingDays", "SnapshotRetentionStartTime")}
     fields.update(SnapshotIdentifier=target_id, SnapshotType="manual",
                   ManualSnapshotRetentionPeriod=retention, SnapshotRetentionStartTime=scope.now)
-    return {"Snapshot": view(scope, _start_creating(scope, fields))}
+    return {"Snapshot": view(scope, _start_creating(scope, fields, "CopyClusterSnapshot"))}

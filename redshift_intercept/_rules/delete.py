@@ -7,13 +7,15 @@ from typing import Any, Callable, Dict, List, Optional
 from .._backend import Snapshot
 from .._errors import ServiceError, invalid_state, snapshot_not_found
 from .._records import PENDING
+from .clusters import pinned_by
+from .lifecycle import record_event
 from .scope import Scope, settled, view
 
 DELETABLE_STATES = ("available", "failed", "cancelled")
 MAX_BATCH_DELETE = 100
 
 
-def _deletable(snapshot_id: str, cluster_id: Optional[str]) -> Callable[[Snapshot], None]:
+def _deletable(scope: Scope, snapshot_id: str, cluster_id: Optional[str]) -> Callable[[Snapshot], None]:
     def check(record: Snapshot) -> None:
         if cluster_id is not None and record["ClusterIdentifier"] != cluster_id:
             raise snapshot_not_found(snapshot_id)
@@ -27,6 +29,11 @@ def _deletable(snapshot_id: str, cluster_id: Optional[str]) -> Callable[[Snapsho
                 f"Cannot delete the snapshot {snapshot_id} because it is in the "
                 f"'{record['Status']}' state. A snapshot can be deleted in the available, "
                 "failed or cancelled state.")
+        holder = pinned_by(record, scope.now)
+        if holder is not None:  # [O] the real text; when it happens is our model (README)
+            raise invalid_state(
+                f"You can't delete snapshot {snapshot_id} because it is used by cluster {holder}. "
+                "The snapshot can be deleted after a newer backup is created.")
         shared = record.get("AccountsWithRestoreAccess")
         if shared:
             accounts = ", ".join(a.get("AccountId") or a.get("AccountAlias", "?") for a in shared)
@@ -37,19 +44,22 @@ def _deletable(snapshot_id: str, cluster_id: Optional[str]) -> Callable[[Snapsho
     return check
 
 
-def _delete_one(scope: Scope, snapshot_id: str, cluster_id: Optional[str]) -> Snapshot:
+def _delete_one(scope: Scope, snapshot_id: str, cluster_id: Optional[str], by: str) -> Snapshot:
     record = scope.backend.get(scope.account_id, scope.region, snapshot_id)
     if record is not None and PENDING in record:
         settled(scope, record)
     removed = scope.backend.remove(scope.account_id, scope.region, snapshot_id,
-                                   _deletable(snapshot_id, cluster_id))
+                                   _deletable(scope, snapshot_id, cluster_id))
     if removed is None:
         raise snapshot_not_found(snapshot_id)
+    record_event(scope, scope.account_id, scope.region, "snapshot-deleted", scope.now, "deleted", by,
+                 removed["ClusterIdentifier"], snapshot_id)
     return removed
 
 
 def delete_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
-    removed = _delete_one(scope, params["SnapshotIdentifier"], params.get("SnapshotClusterIdentifier"))
+    removed = _delete_one(scope, params["SnapshotIdentifier"], params.get("SnapshotClusterIdentifier"),
+                          "DeleteClusterSnapshot")
     return {"Snapshot": view(scope, removed, Status="deleted")}
 
 
@@ -65,7 +75,7 @@ def batch_delete_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict
         snapshot_id = entry.get("SnapshotIdentifier", "")
         cluster_id = entry.get("SnapshotClusterIdentifier")
         try:
-            _delete_one(scope, snapshot_id, cluster_id)
+            _delete_one(scope, snapshot_id, cluster_id, "BatchDeleteClusterSnapshots")
         except ServiceError as error:
             failure = {"SnapshotIdentifier": snapshot_id, "FailureCode": error.code,
                        "FailureReason": error.message}

@@ -13,7 +13,7 @@ snapshot, the next step of its deletion.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from .._backend import DUE, Record
 from .._records import PENDING
@@ -63,6 +63,11 @@ def with_due(record: Record, due: Any = "computed") -> Record:
     else:
         changed[DUE] = when
     return changed
+
+
+def due_at(when: Optional[_dt.datetime]) -> Callable[[Record], Record]:
+    """A change (for ``backend.update``) that sets a record's ``DUE`` to ``when``."""
+    return lambda record: with_due(record, when)
 
 
 def life(cluster: Record) -> Dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from .._backend import CLUSTER, DUE, SNAPSHOT, Record
 from .._events import SERVICE, new_event
 from .._records import PENDING, new_snapshot, snapshot_fields_from_cluster
-from .due import LIFE, PIN, cluster_due, life, retention_end, snapshot_due, with_due, with_plans
+from .due import LIFE, PIN, cluster_due, due_at, life, retention_end, snapshot_due, with_due, with_plans
 from .scope import Scope, finish_creation
 
 BACKUP_INTERVAL = _dt.timedelta(hours=8)
@@ -46,6 +46,7 @@ def catch_up(scope: Scope) -> None:
         batch = backend.due(now, BATCH)
         if not batch:
             return
+        batch.sort(key=lambda item: (item[3][DUE], item[0] == CLUSTER))  # at the same time, snapshots first
         for kind, account_id, region, stale in batch:
             identifier = stale["SnapshotIdentifier" if kind == SNAPSHOT else "ClusterIdentifier"]
             record = backend.get(account_id, region, identifier, kind)  # an earlier step may have changed it
@@ -104,7 +105,7 @@ def _expire_automated(scope: Scope, account_id: str, region: str, record: Record
     if automated and automated[-1][1] == snapshot_id:
         # "Amazon Redshift retains the latest automated snapshot until you disable
         # automated snapshots or delete the cluster."
-        backend.update(account_id, region, snapshot_id, lambda r: with_due(r, None))
+        backend.update(account_id, region, snapshot_id, due_at(None))
         return
     expired_at = record[DUE]
     backend.remove(account_id, region, snapshot_id, _no_check)
@@ -168,7 +169,7 @@ def _take_backups(scope: Scope, account_id: str, region: str, cluster: Record, p
                          cluster["ClusterIdentifier"], snapshot["SnapshotIdentifier"])
     if taken and previous_newest is not None:  # no longer the newest: it expires with its retention
         backend.update(account_id, region, previous_newest[1],
-                       lambda r: with_due(r, previous_newest[0] + retention))
+                       due_at(previous_newest[0] + retention))
     plans["automated"] = automated
     plans["backup"] = first + (last + 1) * BACKUP_INTERVAL
 
@@ -204,7 +205,7 @@ def set_automated_retention(scope: Scope, account_id: str, region: str, cluster:
                 record_event(scope, account_id, region, "automated-deleted", now, "deleted", by, cluster_id,
                              snapshot_id)
             continue
-        scope.backend.update(account_id, region, snapshot_id, lambda r, due=at + retention: with_due(r, due))
+        scope.backend.update(account_id, region, snapshot_id, due_at(at + retention))
         kept.append([at, snapshot_id])
     plans["automated"] = kept + automated[-1:]
     if plans.get("backup") is None and cluster.get("ClusterStatus") == "available" and not plans.get("delete"):
@@ -230,7 +231,7 @@ def link_automated(scope: Scope, account_id: str, region: str, snapshot: Record)
         if snapshot_id == entry[1]:
             snapshot = with_due(snapshot, due)
         else:
-            scope.backend.update(account_id, region, snapshot_id, lambda r, due=due: with_due(r, due))
+            scope.backend.update(account_id, region, snapshot_id, due_at(due))
     return snapshot
 
 
@@ -251,7 +252,7 @@ def seeded_cluster_plans(scope: Scope, account_id: str, region: str, cluster: Re
     for index, snapshot in enumerate(ordered):
         due = None if days == 0 or index == len(ordered) - 1 else snapshot["SnapshotCreateTime"] + retention
         scope.backend.update(account_id, region, snapshot["SnapshotIdentifier"],
-                             lambda r, due=due: with_due(r, due))
+                             due_at(due))
     return with_plans(cluster, plans)
 
 

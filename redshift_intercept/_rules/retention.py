@@ -1,4 +1,7 @@
-"""ModifyClusterSnapshot: a manual snapshot's retention period."""
+"""ModifyClusterSnapshot: a manual snapshot's retention period. A period
+that has already passed needs ``Force``, which deletes the snapshot at once,
+as AWS documents ("you can specify the force option to immediately delete
+the snapshot")."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from typing import Any, Dict
 from .._backend import Snapshot
 from .._errors import ServiceError, invalid_retention, invalid_state
 from .._records import retention_ok
-from .scope import Scope, change_own
+from .due import retention_end, with_due
+from .lifecycle import record_event
+from .scope import Scope, change_own, view
 
 
 def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -29,6 +34,14 @@ def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
                 "InvalidRetentionPeriodFault",
                 f"The retention period {retention} has already passed for the snapshot "
                 f"{snapshot_id}, which would be deleted at once. Use Force=True to apply it anyway.")
-        return {**record, "ManualSnapshotRetentionPeriod": retention}
+        return with_due({**record, "ManualSnapshotRetentionPeriod": retention})
 
-    return change_own(scope, snapshot_id, None, modify)
+    result = change_own(scope, snapshot_id, None, modify)
+    changed = scope.backend.get(scope.account_id, scope.region, snapshot_id)
+    end = None if changed is None else retention_end(changed)
+    if changed is not None and end is not None and end <= scope.now and "redshift_intercept:pending" not in changed:
+        scope.backend.remove(scope.account_id, scope.region, snapshot_id, lambda r: None)
+        record_event(scope, scope.account_id, scope.region, "snapshot-deleted", scope.now, "deleted",
+                     "ModifyClusterSnapshot", changed["ClusterIdentifier"], snapshot_id)
+        return {"Snapshot": view(scope, changed, Status="deleted")}
+    return result
