@@ -67,3 +67,15 @@ else:
     settings.register_profile("ci", max_examples=20, **_PROFILE)
     settings.register_profile("thorough", max_examples=1000, **_PROFILE)
     settings.load_profile(os.environ.get("REDSHIFT_INTERCEPT_HYPOTHESIS", "ci"))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def rs_both(request, tmp_path):
+    """An active interceptor on a fresh MemoryBackend, then on a fresh SqliteBackend file."""
+    from redshift_intercept import MemoryBackend, SqliteBackend, intercept
+
+    backend = MemoryBackend() if request.param == "memory" else SqliteBackend(tmp_path / "state.db")
+    with intercept(backend=backend) as interceptor:
+        yield interceptor
+    if request.param == "sqlite":
+        backend.close()
