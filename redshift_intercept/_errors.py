@@ -18,10 +18,14 @@ class UnhandledOperationError(Exception):
         self.operation_name = operation_name
         method = xform_name(operation_name)
         listed = ", ".join(answered) or "none"
-        what = f"this {operation_name} call ({detail})" if detail else f"Redshift {operation_name}"
+        if detail:
+            refused = (f"this {operation_name} call (client.{method}()): {detail} The call was refused and "
+                       "nothing was sent to AWS.")
+        else:
+            refused = (f"Redshift {operation_name} (client.{method}()); the call was refused and nothing was "
+                       "sent to AWS.")
         super().__init__(
-            f"redshift-intercept does not answer {what} "
-            f"(client.{method}()); the call was refused and nothing was sent to AWS. "
+            f"redshift-intercept does not answer {refused} "
             f"Answered operations: {listed}. To let unanswered Redshift calls "
             f"through to AWS, use intercept(passthrough=True) or "
             f"@pytest.mark.redshift_intercept(passthrough=True)."

@@ -328,7 +328,10 @@ def remaining_days(record: Mapping[str, Any], now: _dt.datetime) -> int:
 # ---------------------------------------------------------------- clusters
 
 CLUSTER_STATES = ("available", "creating", "deleting", "modifying", "paused", "rebooting",
-                  "resizing", "final-snapshot", "incompatible-network", "storage-full")
+                  "resizing", "final-snapshot", "incompatible-network", "storage-full",
+                  "incompatible-hsm", "incompatible-parameters", "incompatible-restore", "hardware-failure",
+                  "renaming", "rotating-keys", "updating-hsm", "prep-for-resize", "resize-cleanup",
+                  "cancelling-resize")
 
 
 def new_cluster(account_id: str, region: str, fields: Mapping[str, Any],

@@ -190,7 +190,7 @@ RETENTION_SETTINGS = ("AutomatedSnapshotRetentionPeriod", "ManualSnapshotRetenti
 def modify_cluster(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     others = sorted(name for name in params if name not in ("ClusterIdentifier", *RETENTION_SETTINGS))
     if others:
-        raise NotAnswered("ModifyCluster", f"Only its retention settings ({', '.join(RETENTION_SETTINGS)}) are "
+        raise NotAnswered("ModifyCluster", f"only its retention settings ({', '.join(RETENTION_SETTINGS)}) are "
                                            f"modelled; this call also sets {', '.join(others)}.")
     cluster = require_cluster(scope, params["ClusterIdentifier"])
     automated = params.get("AutomatedSnapshotRetentionPeriod")
