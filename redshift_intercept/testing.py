@@ -10,8 +10,9 @@ Run it against a backend by subclassing and providing ``make_backend``::
 
 Each test gets a fresh, empty backend; if it has a ``close()`` method, it is
 called after the test. The suite covers every protocol method and its edge
-cases, concurrency from threads, and the Redshift rules end to end through
-real boto3 clients, so the same rules hold on every backend.
+cases (due times, counts and the event log included), concurrency from
+threads, and the Redshift rules end to end through real boto3 clients (the
+service's clock included), so the same rules hold on every backend.
 """
 
 from __future__ import annotations
@@ -686,6 +687,38 @@ class BackendConformance:
             Identifiers=[{"SnapshotIdentifier": f"s{i:02d}"} for i in range(40)] + [{"SnapshotIdentifier": "nope"}])
         assert len(response["Resources"]) == 40 and response["Errors"][0]["FailureCode"] == "ClusterSnapshotNotFound"
         assert sorted(ids(rs.snapshots())) == [f"s{i:02d}" for i in range(40, 45)]
+
+    def test_rule_the_clock_takes_and_expires_automated_snapshots(self, rs, client):
+        born = client.create_cluster(ClusterIdentifier="prod", NodeType="ra3.xlplus", MasterUsername="admin",
+                                     MasterUserPassword="Secret-123", AutomatedSnapshotRetentionPeriod=1,
+                                     ManualSnapshotRetentionPeriod=2)["Cluster"]["ClusterCreateTime"]
+        client.create_cluster_snapshot(SnapshotIdentifier="short", ClusterIdentifier="prod")
+        now = rs.clock.advance(days=3)
+
+        listed = client.describe_cluster_snapshots(ClusterIdentifier="prod")["Snapshots"]
+
+        eight_hours = dt.timedelta(hours=8)
+        kept = [born + k * eight_hours for k in range(10) if now - dt.timedelta(days=1) < born + k * eight_hours]
+        assert [s["SnapshotIdentifier"] for s in listed] == [
+            f"rs:prod-{at:%Y-%m-%d-%H-%M-%S}" for at in kept]  # "short" expired after its 2 days
+        actions = [(e["SourceIdentifier"], e["Action"]) for e in rs.events()]
+        assert ("short", "expired") in actions and len(actions) == len(set(actions))
+
+    def test_rule_delete_cluster_with_a_final_snapshot_then_restore(self, rs, client):
+        rs.add_cluster(ClusterIdentifier="prod", NodeType="ra3.4xlarge", NumberOfNodes=4)
+        rs.clock.advance(hours=9)
+        client.describe_clusters()  # its first automated snapshot
+        deleting = client.delete_cluster(ClusterIdentifier="prod", FinalClusterSnapshotIdentifier="last")
+        assert deleting["Cluster"]["ClusterStatus"] == "final-snapshot"
+
+        assert [(s["SnapshotIdentifier"], s["Status"]) for s in client.describe_cluster_snapshots()["Snapshots"]] == [
+            ("last", "available")]
+        restored = client.restore_from_cluster_snapshot(ClusterIdentifier="back", SnapshotIdentifier="last")
+        assert (restored["Cluster"]["NodeType"], restored["Cluster"]["NumberOfNodes"]) == ("ra3.4xlarge", 4)
+        assert [c["ClusterIdentifier"] for c in client.describe_clusters()["Clusters"]] == ["back"]
+        assert [e["EventId"] for e in client.describe_events()["Events"]] == [
+            "REDSHIFT-EVENT-2012", "REDSHIFT-EVENT-3005", "REDSHIFT-EVENT-2001", "REDSHIFT-EVENT-2008",
+            "REDSHIFT-EVENT-3003"]
 
     # ------------------------------------------------------------ call journal (optional)
 

@@ -251,3 +251,19 @@ def test_an_interceptor_without_a_journal_says_how_to_get_one():
     for method in (rs.journal, rs.clear_journal):
         with pytest.raises(RuntimeError, match=r"keeps no journal: create it with intercept\(journal=True\)"):
             method()
+
+
+def test_lifecycle_settings_are_checked_and_named():
+    rs = intercept()
+    assert (rs.cluster_delay, rs.restore_delay, rs.restore_hold) == (0.0, 0.0, 86400.0)
+    rs.cluster_delay, rs.restore_delay, rs.restore_hold = 30, 1.5, None
+    assert (rs.cluster_delay, rs.restore_delay, rs.restore_hold) == (30.0, 1.5, None)
+    with pytest.raises(TypeError, match=r"^cluster_delay must be a number of seconds, got '30'$"):
+        rs.cluster_delay = "30"
+    with pytest.raises(ValueError, match=r"^restore_delay must be >= 0 seconds, got -1$"):
+        rs.restore_delay = -1
+    with pytest.raises(TypeError, match=r"^restore_hold must be a number of seconds, got True$"):
+        rs.restore_hold = True
+    assert rs.quotas.manual_snapshots == 20
+    with pytest.raises(AttributeError):
+        rs.quotas = None

@@ -344,3 +344,52 @@ def test_time_going_back_undoes_nothing_and_breaks_nothing(rs, client):
     assert len(automated(client)) == 2  # what happened stays happened
     rs.clock.set(born + 17 * HOUR)
     assert automated(client) == ids_at("prod", [born, born + EIGHT_HOURS, born + 2 * EIGHT_HOURS])
+
+
+# ---------------------------------------------------------------- processes sharing a SqliteBackend
+
+
+def _catch_up_in_a_process(path: str, when: str, start, results) -> None:
+    """Child process: look at the shared state at service time ``when``."""
+    from redshift_intercept import SqliteBackend
+
+    with SqliteBackend(path) as backend, intercept(backend=backend) as child:
+        child.clock.set(dt.datetime.fromisoformat(when))
+        client = make_client()
+        start.wait(timeout=60)
+        results.put(len(client.describe_cluster_snapshots()["Snapshots"]))
+
+
+def test_processes_sharing_a_file_do_each_step_once(tmp_path):
+    import multiprocessing
+
+    from redshift_intercept import SqliteBackend
+
+    path = str(tmp_path / "shared.db")
+    with SqliteBackend(path) as backend, intercept(backend=backend) as rs:
+        client = make_client()
+        for name in ("a", "b", "c"):
+            create(client, name, AutomatedSnapshotRetentionPeriod=2)
+        for i in range(40):
+            rs.add_snapshot(SnapshotIdentifier=f"m{i}", ManualSnapshotRetentionPeriod=1 + i % 4)
+        client.describe_clusters()
+        when = rs.clock.now() + 3 * DAY
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(4), context.Queue()
+    processes = [context.Process(target=_catch_up_in_a_process, args=(path, when.isoformat(), start, results))
+                 for _ in range(4)]
+    for process in processes:
+        process.start()
+    seen = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+
+    assert len(set(seen)) == 1
+    with SqliteBackend(path) as backend, intercept(backend=backend) as rs:
+        rs.clock.set(when)
+        events = rs.events()
+        keys = [(e["SourceIdentifier"], e["Action"]) for e in events]
+        assert len(keys) == len(set(keys))  # no step done twice
+        assert sum(1 for key in keys if key[1] == "expired" and key[0].startswith("m")) == 30
+        assert len(rs.snapshots()) == seen[0] == 10 + 3 * 6  # retention 4 days; each cluster: 2 days of 8 hours
