@@ -3,6 +3,7 @@ what it did.
 
     redshift-intercept run --snapshots seed.json [--clusters clusters.json]
                            [--region R] [--account A] [--report table|json]
+                           [--now 2027-01-01T00:00:00Z | --after 30d]
                            [--out state.json] -- python cleanup.py --days 30
     redshift-intercept seed --example > seed.json
     redshift-intercept serve [--port 0] [--backend sqlite:///state.db] [--snapshots seed.json] ...
@@ -20,6 +21,7 @@ import argparse
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,8 +30,8 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 from ._arns import parse_arn
-from ._files import check_writable, json_default, read_json, write_atomically
-from ._startup import ENV_ACCOUNT, ENV_REGION, ENV_STATE, SITECUSTOMIZE
+from ._files import check_writable, json_default, read_json, to_json_text, write_atomically
+from ._startup import ENV_ACCOUNT, ENV_CLOCK, ENV_REGION, ENV_STATE, SITECUSTOMIZE, shift_clock
 
 
 class UsageError(Exception):
@@ -53,8 +55,7 @@ def _load_json(path: str, what: str) -> Any:
 
 def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optional[str], account: str,
           region: str) -> List[Dict[str, Any]]:
-    """Seed the state every process of the run shares: clusters first (so
-    that snapshots of a seeded cluster can agree with it), then snapshots.
+    """Seed the state every process of the run shares (``seed_files``).
     Returns the snapshots stored."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
@@ -68,12 +69,16 @@ def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optiona
 def seed_files(rs: Any, snapshots_path: Optional[str], clusters_path: Optional[str]) -> None:
     """Seed an interceptor from a clusters file, then a snapshots file (so
     that snapshots of a seeded cluster can agree with it); ``UsageError``
-    naming the file and the record for bad input."""
+    naming the file and the record for bad input. A snapshots file that also
+    holds ``Clusters`` (what ``--out`` and ``seed --example`` write) seeds
+    those too, unless a clusters file is given."""
+    snapshots = _load_json(snapshots_path, "snapshots") if snapshots_path else None
     clusters = _load_json(clusters_path, "clusters") if clusters_path else None
+    if clusters is None and isinstance(snapshots, dict) and "Clusters" in snapshots:
+        clusters, clusters_path = snapshots, snapshots_path
     if clusters is not None and (not isinstance(clusters, dict) or not isinstance(clusters.get("Clusters"), list)):
         raise UsageError(f'clusters file {clusters_path!r} must hold {{"Clusters": [...]}}, the shape '
                          "describe_clusters returns")
-    snapshots = _load_json(snapshots_path, "snapshots") if snapshots_path else None
     for index, fields in enumerate(clusters["Clusters"] if clusters is not None else ()):
         try:
             if not isinstance(fields, dict):
@@ -149,7 +154,8 @@ def _shown(text: Any) -> str:
 
 def _identifiers(params: Dict[str, Any]) -> str:
     keys = ("SnapshotIdentifier", "SnapshotArn", "SourceSnapshotIdentifier", "TargetSnapshotIdentifier",
-            "ClusterIdentifier", "SnapshotClusterIdentifier", "ResourceName", "AccountWithRestoreAccess")
+            "ClusterIdentifier", "SnapshotClusterIdentifier", "FinalClusterSnapshotIdentifier", "OwnerAccount",
+            "ResourceName", "AccountWithRestoreAccess")
     shown = [f"{k}={params[k]}" for k in keys if k in params]
     if "Identifiers" in params:
         shown.append("Identifiers=" + ",".join(i.get("SnapshotIdentifier", "?") for i in params["Identifiers"]))
@@ -163,28 +169,53 @@ def _snapshot_of(params: Dict[str, Any]) -> Optional[str]:
     return None if arn is None else arn.snapshot
 
 
+_REPORTED_FAILURES = ("DeleteClusterSnapshot", "AuthorizeSnapshotAccess", "RevokeSnapshotAccess",
+                      "ModifyClusterSnapshot", "CreateClusterSnapshot", "CopyClusterSnapshot", "CreateCluster",
+                      "DeleteCluster", "ModifyCluster", "RestoreFromClusterSnapshot")
+
+
+def _by_redshift(events: List[Dict[str, Any]], action: str) -> List[str]:
+    """The snapshots the service itself did ``action`` to, in order, once each."""
+    seen: Dict[str, None] = {}
+    for event in events:
+        if event.get("By") == "Redshift" and event.get("Action") == action \
+                and event.get("SourceType") == "cluster-snapshot":
+            seen[event["SourceIdentifier"]] = None
+    return list(seen)
+
+
 def build_report(calls: List[Dict[str, Any]], before: List[Dict[str, Any]],
-                 after: List[Dict[str, Any]]) -> Dict[str, Any]:
+                 after: List[Dict[str, Any]], events: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
     """Every call in order, then what changed: deleted, refused (with the
-    reason), created, left untouched, and the state changes."""
+    reason), created, left untouched, the state changes, and what the
+    service did on its own (``events``, as ``rs.events()`` lists them):
+    snapshots expired by Redshift, automated snapshots it took, and those
+    deleted with their cluster."""
+    events = events or []
+    expired, taken = _by_redshift(events, "expired"), _by_redshift(events, "taken")
+    with_cluster = _by_redshift(events, "deleted with cluster")
+    by_service = set(expired) | set(with_cluster)
     key = lambda s: (s["OwnerAccount"], s["SnapshotIdentifier"])  # noqa: E731
     was, now = {key(s): s for s in before}, {key(s): s for s in after}
     summary: Dict[str, List[Any]] = {
-        "deleted": sorted(k[1] for k in was if k not in now),
+        "deleted": sorted(k[1] for k in was if k not in now and k[1] not in by_service),
         "refused": [],
-        "created": sorted(k[1] for k in now if k not in was),
+        "created": sorted(k[1] for k in now if k not in was and k[1] not in taken),
         "untouched": [],
         "access_revoked": [], "access_granted": [], "retention_modified": [], "tags_changed": [],
+        "expired_by_redshift": expired, "taken_by_redshift": taken, "deleted_with_cluster": with_cluster,
+        "clusters_created": [], "clusters_restored": [], "clusters_deleted": [], "clusters_modified": [],
     }
     touched = set()
     for call in calls:
         operation, params, failed = call["operation"], call["params"], call.get("error_code")
         snapshot_id = _snapshot_of(params)
+        if operation in ("CreateCluster", "DeleteCluster", "ModifyCluster", "RestoreFromClusterSnapshot"):
+            snapshot_id = params.get("ClusterIdentifier")  # what the line names
         if failed == "UnhandledOperation":
             summary["refused"].append({"SnapshotIdentifier": snapshot_id, "code": failed,
                                        "reason": f"{operation} is not modelled: refused, not sent to AWS"})
-        elif failed and operation in ("DeleteClusterSnapshot", "AuthorizeSnapshotAccess", "RevokeSnapshotAccess",
-                                      "ModifyClusterSnapshot", "CreateClusterSnapshot", "CopyClusterSnapshot"):
+        elif failed and operation in _REPORTED_FAILURES:
             summary["refused"].append({"SnapshotIdentifier": snapshot_id, "operation": operation,
                                        "code": failed, "reason": call.get("error_message", "")})
         for failure in (call.get("response") or {}).get("Errors") or []:
@@ -193,6 +224,18 @@ def build_report(calls: List[Dict[str, Any]], before: List[Dict[str, Any]],
                                        "reason": failure.get("FailureReason", "")})
         if failed:
             continue
+        cluster = ((call.get("response") or {}).get("Cluster") or {}).get("ClusterIdentifier")
+        if operation == "CreateCluster":
+            summary["clusters_created"].append(cluster)
+        elif operation == "RestoreFromClusterSnapshot":
+            summary["clusters_restored"].append({"ClusterIdentifier": cluster,
+                                                 "from": params.get("SnapshotIdentifier") or params.get("SnapshotArn")})
+        elif operation == "DeleteCluster":
+            summary["clusters_deleted"].append({"ClusterIdentifier": cluster,
+                                                "final_snapshot": params.get("FinalClusterSnapshotIdentifier")})
+        elif operation == "ModifyCluster":
+            summary["clusters_modified"].append({"ClusterIdentifier": cluster, **{
+                k: v for k, v in params.items() if k != "ClusterIdentifier"}})
         account = params.get("AccountWithRestoreAccess")
         if operation == "RevokeSnapshotAccess":
             summary["access_revoked"].append({"SnapshotIdentifier": snapshot_id, "account": account})
@@ -237,6 +280,24 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
         lines.append(f"retention modified: {entry['SnapshotIdentifier']} -> {entry['to']} days")
     for entry in summary["tags_changed"]:
         lines.append(f"tags changed: {entry['SnapshotIdentifier']} ({entry['operation']})")
+    expired = summary["expired_by_redshift"]
+    lines.append(f"expired by Redshift ({len(expired)}): {', '.join(expired) or '-'}")
+    for title, names in (("automated snapshots taken by Redshift", summary["taken_by_redshift"]),
+                         ("deleted with their cluster", summary["deleted_with_cluster"])):
+        if names:
+            lines.append(f"{title} ({len(names)}): {', '.join(names)}")
+    if summary["clusters_created"]:
+        lines.append(f"clusters created: {', '.join(summary['clusters_created'])}")
+    if summary["clusters_restored"]:
+        lines.append("clusters restored: " + ", ".join(f"{e['ClusterIdentifier']} (from {e['from']})"
+                                                       for e in summary["clusters_restored"]))
+    if summary["clusters_deleted"]:
+        lines.append("clusters deleted: " + ", ".join(
+            e["ClusterIdentifier"] + (f" (final snapshot {e['final_snapshot']})" if e["final_snapshot"] else "")
+            for e in summary["clusters_deleted"]))
+    for entry in summary["clusters_modified"]:
+        changes = ", ".join(f"{k} -> {v}" for k, v in entry.items() if k != "ClusterIdentifier")
+        lines.append(f"cluster modified: {entry['ClusterIdentifier']} ({changes})")
     lines.append(f"program exit code: {exit_code}")
     return "\n".join(lines) + "\n"
 
@@ -254,6 +315,7 @@ def _run(args: argparse.Namespace) -> int:
         account = check_account_id(args.account, "--account")
     except (TypeError, ValueError) as error:
         raise UsageError(str(error)) from None
+    offset = _clock_offset(args.now, args.after)
     program = shutil.which(args.command[0])
     if program is None:
         raise UsageError(f"cannot run {args.command[0]!r}: no such program")
@@ -263,6 +325,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         state = os.path.join(workdir, "state.db")
         before = _seed(state, args.snapshots, args.clusters, account, region)
+        with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
+            ahead = intercept(backend=backend, account_id=account, region=region)
+            shift_clock(ahead.clock, offset)
+            ahead.snapshots()
         hook = os.path.join(workdir, "hook")
         os.mkdir(hook)
         with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as handle:
@@ -271,7 +337,7 @@ def _run(args: argparse.Namespace) -> int:
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(
             [hook, package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        env.update({ENV_STATE: state, ENV_ACCOUNT: account, ENV_REGION: region,
+        env.update({ENV_STATE: state, ENV_ACCOUNT: account, ENV_REGION: region, ENV_CLOCK: repr(offset),
                     "AWS_DEFAULT_REGION": region})
         # No credentials are needed; dummy ones keep botocore from searching for real ones.
         env.setdefault("AWS_ACCESS_KEY_ID", "redshift-intercept")
@@ -283,16 +349,20 @@ def _run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot run {args.command[0]!r}: {error.strerror}") from None
         failures = []
         with SqliteBackend(state) as backend:
+            final = intercept(backend=backend, account_id=account, region=region)
+            shift_clock(final.clock, offset)
+            snapshots = final.dump_snapshots()  # as the service has them when the program is done
             calls = backend.read_calls()
             after = backend.list(None, region)
-            final = intercept(backend=backend, account_id=account, region=region)
+            events = final.events()
             if args.out:
                 try:
-                    final.dump_snapshots(args.out)
+                    clusters = json.loads(json.dumps(final.clusters(), default=json_default))
+                    write_atomically(args.out, to_json_text({**snapshots, "Clusters": clusters}))
                 except OSError as error:
                     failures.append(f"cannot write --out {args.out!r}: {_reason(error)}; the final state "
                                     "is not saved")
-        report = build_report(calls, before, after)
+        report = build_report(calls, before, after, events)
         if args.report == "json":
             text = json.dumps({**report, "exit_code": exit_code}, indent=2, default=json_default) + "\n"
         else:
@@ -322,13 +392,44 @@ def _run(args: argparse.Namespace) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])\Z")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _clock_offset(now: Optional[str], after: Optional[str]) -> float:
+    """Seconds the run's service time is ahead of real time: ``--now`` (an
+    ISO-8601 time) or ``--after`` (a duration such as ``30d``)."""
+    if now is not None and after is not None:
+        raise UsageError("--now and --after cannot be used together: give the service time, or how far ahead it is")
+    if after is not None:
+        match = _DURATION.match(after)
+        if match is None:
+            raise UsageError(f"--after must be a duration such as 30d, 12h, 90m, 45s or 2w; got {after!r}")
+        return float(match.group(1)) * _UNITS[match.group(2)]
+    if now is not None:
+        try:
+            when = _dt.datetime.fromisoformat(now.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"--now must be an ISO-8601 time such as 2027-01-01T00:00:00Z; got {now!r}") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        return (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    return 0.0
+
+
 def example_seed(now: Optional[_dt.datetime] = None) -> Dict[str, Any]:
-    """A realistic state for a retention cleanup to work on."""
+    """A realistic state for a retention cleanup to work on: two clusters
+    with their retention settings, and their manual and automated snapshots
+    (``{"Snapshots": [...], "Clusters": [...]}``)."""
     from ._intercept import intercept
 
     now = now or _dt.datetime.now(_dt.timezone.utc)
     rs = intercept(account_id="123456789012", region="us-east-1")
     day = _dt.timedelta(days=1)
+    rs.add_cluster(ClusterIdentifier="prod", ClusterCreateTime=now - 700 * day, AutomatedSnapshotRetentionPeriod=7,
+                   ManualSnapshotRetentionPeriod=-1, Tags={"team": "analytics"})
+    rs.add_cluster(ClusterIdentifier="staging", ClusterCreateTime=now - 500 * day, AutomatedSnapshotRetentionPeriod=1,
+                   ManualSnapshotRetentionPeriod=14, Tags={"team": "platform"})
     for age in (2, 9, 16, 33, 40, 47, 61, 92):
         rs.add_snapshot(SnapshotIdentifier=f"prod-weekly-{(now - age * day):%Y-%m-%d}", ClusterIdentifier="prod",
                         SnapshotCreateTime=now - age * day, Tags={"schedule": "weekly", "team": "analytics"})
@@ -337,12 +438,18 @@ def example_seed(now: Optional[_dt.datetime] = None) -> Dict[str, Any]:
     rs.add_snapshot(SnapshotIdentifier="prod-shared-with-bi", ClusterIdentifier="prod",
                     SnapshotCreateTime=now - 45 * day, AccountsWithRestoreAccess=["111122223333"],
                     Tags={"team": "analytics"})
+    rs.add_snapshot(SnapshotIdentifier="prod-pre-migration", ClusterIdentifier="prod",
+                    SnapshotCreateTime=now - 20 * day, ManualSnapshotRetentionPeriod=35)  # expires in 15 days
+    rs.add_snapshot(SnapshotIdentifier="staging-hotfix", ClusterIdentifier="staging",
+                    SnapshotCreateTime=now - 10 * day, ManualSnapshotRetentionPeriod=14)  # in 4 days
     rs.add_snapshot(SnapshotIdentifier="staging-2023-archive", ClusterIdentifier="staging",
                     SnapshotCreateTime=now - 400 * day, ManualSnapshotRetentionPeriod=3653)
     for age in (1, 2):
-        rs.add_snapshot(SnapshotIdentifier=f"rs:prod-{(now - age * day):%Y-%m-%d-03-00-00}",
-                        ClusterIdentifier="prod", SnapshotType="automated", SnapshotCreateTime=now - age * day)
-    return rs.dump_snapshots()
+        taken = (now - age * day).replace(hour=3, minute=0, second=0, microsecond=0)
+        rs.add_snapshot(SnapshotIdentifier=f"rs:prod-{taken:%Y-%m-%d-%H-%M-%S}", ClusterIdentifier="prod",
+                        SnapshotType="automated", SnapshotCreateTime=taken)
+    clusters = json.loads(json.dumps(rs.clusters(), default=json_default))
+    return {**rs.dump_snapshots(), "Clusters": clusters}
 
 
 def _seed_command(args: argparse.Namespace) -> int:
@@ -365,7 +472,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--account", default="123456789012", help="account id (default 123456789012)")
     run.add_argument("--report", choices=("table", "json"), default="table", help="report format (on stderr)")
     run.add_argument("--report-file", metavar="FILE", help="write the report to FILE instead of stderr")
-    run.add_argument("--out", metavar="FILE", help="write the final state as describe_cluster_snapshots JSON")
+    run.add_argument("--now", metavar="TIME", help="run at this service time (ISO-8601, e.g. 2027-01-01T00:00:00Z), "
+                     "after everything the service would have done on its own until then")
+    run.add_argument("--after", metavar="DURATION", help="run this far ahead of today's service time (30d, 12h, "
+                     "90m, 45s, 2w), after everything the service would have done meanwhile")
+    run.add_argument("--out", metavar="FILE", help="write the final state: describe_cluster_snapshots and "
+                     "describe_clusters JSON in one file")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
     serve = commands.add_parser(
         "serve", help="answer Redshift over HTTP, for any SDK",

@@ -19,10 +19,13 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+from typing import Any
 
 ENV_STATE = "REDSHIFT_INTERCEPT_STATE"
 ENV_ACCOUNT = "REDSHIFT_INTERCEPT_ACCOUNT"
 ENV_REGION = "REDSHIFT_INTERCEPT_REGION"
+ENV_CLOCK = "REDSHIFT_INTERCEPT_CLOCK_OFFSET"
+"""Seconds the service's clock runs ahead of (or behind) real time (``run --now`` / ``--after``)."""
 REFUSED_EXIT = 70
 """Exit status of a process stopped because it could not be intercepted."""
 
@@ -70,8 +73,17 @@ def start() -> None:
     backend = SqliteBackend(os.environ[ENV_STATE])
     rs = intercept(backend=backend, account_id=os.environ[ENV_ACCOUNT],
                    region=os.environ[ENV_REGION], journal=True, max_calls=0)
+    shift_clock(rs.clock, float(os.environ.get(ENV_CLOCK) or 0))
     rs.start()
     atexit.register(rs.stop)
+
+
+def shift_clock(clock: Any, seconds: float) -> None:
+    """Make ``clock`` run ``seconds`` ahead of real time, as every process of a run does."""
+    if seconds:
+        import datetime as _dt
+
+        clock.set(_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=seconds))
 
 
 def run_hidden_sitecustomize(hook_dir: str) -> None:

@@ -170,6 +170,13 @@ def test_bad_seed_files_are_one_line_errors(tmp_path, setup, message):
     (["run", "--region", "mars", "--", "true"], "redshift-intercept: --region must be an AWS region name"),
     (["run", "--account", "12", "--", "true"], "redshift-intercept: --account must be 12 digits"),
     (["seed"], "redshift-intercept: seed needs --example"),
+    (["run", "--after", "30 days", "--", "true"],
+     "redshift-intercept: --after must be a duration such as 30d, 12h, 90m, 45s or 2w; got '30 days'\n"),
+    (["run", "--now", "next tuesday", "--", "true"],
+     "redshift-intercept: --now must be an ISO-8601 time such as 2027-01-01T00:00:00Z; got 'next tuesday'\n"),
+    (["run", "--now", "2027-01-01T00:00:00Z", "--after", "1d", "--", "true"],
+     "redshift-intercept: --now and --after cannot be used together: give the service time, or how far ahead it "
+     "is\n"),
 ])
 def test_bad_command_lines(args, message):
     result = cli(*args)
@@ -266,3 +273,87 @@ def test_clusters_are_shared_state_across_the_programs_processes(tmp_path, seed)
     result = cli("run", "--snapshots", seed, "--clusters", clusters, "--", sys.executable, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "[{'Key': 'owner', 'Value': 'ops'}]\n"
+
+
+# ---------------------------------------------------------------- the service's time
+
+
+def test_a_retention_job_tried_next_month_against_todays_state(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(cli("seed", "--example").stdout)
+    example = json.loads(seed.read_text())
+    assert [c["ClusterIdentifier"] for c in example["Clusters"]] == ["prod", "staging"]
+    assert [(c["AutomatedSnapshotRetentionPeriod"], c["ManualSnapshotRetentionPeriod"])
+            for c in example["Clusters"]] == [(7, -1), (1, 14)]
+    code = program(tmp_path, """
+        import boto3
+        listed = boto3.client("redshift").describe_cluster_snapshots()["Snapshots"]
+        print(" ".join(sorted(s["SnapshotIdentifier"] for s in listed if not s["SnapshotIdentifier"].startswith("rs:"))))
+        print(sum(1 for s in listed if s["SnapshotIdentifier"].startswith("rs:staging-")))
+    """)
+    out = tmp_path / "state.json"
+
+    result = cli("run", "--snapshots", seed, "--after", "30d", "--out", out, "--report", "json",
+                 "--report-file", tmp_path / "report.json", "--", sys.executable, code)
+
+    assert result.returncode == 0, result.stderr
+    manual, staging_automated = result.stdout.splitlines()
+    assert "prod-pre-migration" not in manual and "staging-hotfix" not in manual  # their retention ran out
+    assert "staging-2023-archive" in manual and "prod-before-upgrade" in manual
+    assert staging_automated == "3"  # a day's worth, every 8 hours
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert summary["expired_by_redshift"][0] == "staging-hotfix" and summary["expired_by_redshift"][-1] == (
+        "prod-pre-migration")
+    assert len(summary["expired_by_redshift"]) == 4  # and the two seeded automated snapshots of prod (7 days)
+    assert summary["deleted"] == [] and summary["created"] == [] and len(summary["taken_by_redshift"]) == 24
+    state = json.loads(out.read_text())
+    assert [c["ClusterIdentifier"] for c in state["Clusters"]] == ["prod", "staging"]
+    assert len(state["Snapshots"]) == 11 + 24  # what is left, in describe shapes: the next run starts from it
+
+    again = cli("run", "--snapshots", out, "--", sys.executable, "-c",
+                "import boto3; print(len(boto3.client('redshift').describe_clusters()['Clusters']))")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "2\n"
+    assert "expired by Redshift (0): -" in again.stderr
+
+
+def test_run_at_a_given_service_time(tmp_path):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod"}]}))
+    code = program(tmp_path, """
+        import boto3, subprocess, sys
+        made = boto3.client("redshift").create_cluster_snapshot(SnapshotIdentifier="now", ClusterIdentifier="prod")
+        print(made["Snapshot"]["SnapshotCreateTime"].year)
+        child = "import boto3; print(boto3.client('redshift').describe_events(Duration=5)['Events'][0]['Date'].year)"
+        subprocess.run([sys.executable, "-c", child], check=True)  # every process of the run shares the time
+    """)
+    result = cli("run", "--clusters", clusters, "--now", "2031-06-01T12:00:00Z", "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2031\n2031\n"
+    assert "automated snapshots taken by Redshift (" in result.stderr  # prod's, on its schedule until 2031
+
+
+def test_the_report_names_what_the_program_did_to_clusters(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod"}, {"ClusterIdentifier": "old"}]}))
+    code = program(tmp_path, """
+        import boto3
+        client = boto3.client("redshift")
+        client.delete_cluster(ClusterIdentifier="prod", FinalClusterSnapshotIdentifier="prod-final")
+        client.describe_clusters()
+        client.restore_from_cluster_snapshot(ClusterIdentifier="prod-copy", SnapshotIdentifier="prod-final")
+        client.modify_cluster(ClusterIdentifier="old", ManualSnapshotRetentionPeriod=7)
+        try:
+            client.delete_cluster(ClusterIdentifier="old")
+        except client.exceptions.ClientError:
+            pass
+    """)
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--after", "9h", "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert "clusters deleted: prod (final snapshot prod-final)\n" in result.stderr
+    assert "clusters restored: prod-copy (from prod-final)\n" in result.stderr
+    assert "cluster modified: old (ManualSnapshotRetentionPeriod -> 7)\n" in result.stderr
+    assert ("  old: InvalidParameterCombination: FinalClusterSnapshotIdentifier is required unless "
+            "SkipFinalClusterSnapshot is true.\n") in result.stderr
+    assert "deleted with their cluster (1): rs:prod-" in result.stderr  # taken 8 hours after seeding
+    assert "created (1): prod-final\n" in result.stderr
