@@ -25,6 +25,16 @@ EVENT_ID = "redshift_intercept:event"
 id that sorts in the order events were made (the tie-break of events of the
 same date, and of ``DescribeEvents`` markers)."""
 _made = itertools.count()
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 SERVICE = "Redshift"
 """``By`` of what the service does on its own."""
@@ -98,8 +108,10 @@ KINDS: Dict[str, Kind] = {
 
 
 def message_time(when: _dt.datetime) -> str:
-    """A time as AWS writes it in event messages: ``2019-12-27 00:16``."""
-    return when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    """A time as AWS writes it in event messages: ``2019-12-27 00:16`` (UTC)."""
+    if when.utcoffset():
+        when = when.astimezone(_dt.timezone.utc)
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:{when.minute:02d}"
 
 
 def new_event(kind: str, at: _dt.datetime, action: str, by: str, cluster: str,
@@ -118,7 +130,7 @@ def new_event(kind: str, at: _dt.datetime, action: str, by: str, cluster: str,
         event["EventId"] = spec.event_id
     event[ACTION] = action
     event[BY] = by
-    event[EVENT_ID] = f"{time.time_ns():020d}-{next(_made):09d}-{os.getpid()}"
+    event[EVENT_ID] = f"{time.time_ns():020d}-{next(_made):09d}-{_pid}"
     return event
 
 

@@ -14,5 +14,8 @@ def service_model() -> ServiceModel:
     return botocore.session.Session().get_service_model("redshift")
 
 
+@functools.cache
 def shape(name: str) -> Shape:
+    """One shape object per name: botocore resolves a shape's members once
+    per object, and the service makes records (automated snapshots) often."""
     return service_model().shape_for(name)
