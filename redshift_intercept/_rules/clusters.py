@@ -87,7 +87,7 @@ def check_snapshot_quota(scope: Scope) -> None:
 # ---------------------------------------------------------------- CreateCluster
 
 
-def _groups(params: Dict[str, Any]) -> Dict[str, Any]:
+def group_fields(params: Dict[str, Any]) -> Dict[str, Any]:
     """Network, parameter group and IAM settings: stored as given (subnet,
     security and parameter groups are not modelled, so any name is accepted)."""
     fields: Dict[str, Any] = {
@@ -106,7 +106,7 @@ def _groups(params: Dict[str, Any]) -> Dict[str, Any]:
     return fields
 
 
-def _creating(scope: Scope, fields: Dict[str, Any], port: int, plans: Dict[str, Any]) -> Record:
+def creating_cluster(scope: Scope, fields: Dict[str, Any], port: int, plans: Dict[str, Any]) -> Record:
     """A new cluster record in ``creating``: it becomes available after ``cluster_delay``."""
     record = new_cluster(scope.account_id, scope.region, fields, now=scope.now)
     record.pop("Endpoint", None)  # no address until it is available
@@ -115,7 +115,7 @@ def _creating(scope: Scope, fields: Dict[str, Any], port: int, plans: Dict[str, 
     return with_plans(record, plans)
 
 
-def _insert_cluster(scope: Scope, record: Record) -> None:
+def insert_cluster(scope: Scope, record: Record) -> None:
     if not scope.backend.insert(scope.account_id, scope.region, record, CLUSTER):
         raise ServiceError("ClusterAlreadyExists", f"Cluster {record['ClusterIdentifier']} already exists.")
 
@@ -151,7 +151,7 @@ def create_cluster(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
         "ClusterIdentifier": cluster_id, "NodeType": node, "NumberOfNodes": nodes, "MasterUsername": username,
         "DBName": database, "AutomatedSnapshotRetentionPeriod": automated, "ManualSnapshotRetentionPeriod": manual,
         "Encrypted": True, "KmsKeyId": params.get("KmsKeyId", "AWS_OWNED_KMS_KEY"), "Tags": tags,
-        "ClusterVersion": params.get("ClusterVersion", "1.0"), **_groups(params),
+        "ClusterVersion": params.get("ClusterVersion", "1.0"), **group_fields(params),
         "PendingModifiedValues": {} if password is None else {"MasterUserPassword": "****"},
     }
     if zone is not None:
@@ -160,8 +160,8 @@ def create_cluster(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
         fields["MasterPasswordSecretArn"] = secret_arn(scope, cluster_id, username)
         if params.get("MasterPasswordSecretKmsKeyId") is not None:
             fields["MasterPasswordSecretKmsKeyId"] = params["MasterPasswordSecretKmsKeyId"]
-    record = _creating(scope, fields, port, {})
-    _insert_cluster(scope, record)
+    record = creating_cluster(scope, fields, port, {})
+    insert_cluster(scope, record)
     return {"Cluster": cluster_view(record)}
 
 

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from .._backend import CLUSTER, DUE, SNAPSHOT, Record
 from .._events import SERVICE, new_event
 from .._records import PENDING, new_snapshot, snapshot_fields_from_cluster
-from .due import LIFE, PIN, cluster_due, due_at, life, retention_end, snapshot_due, with_due, with_plans
+from .due import PIN, cluster_due, due_at, life, retention_end, with_due, with_plans
 from .scope import Scope, finish_creation
 
 BACKUP_INTERVAL = _dt.timedelta(hours=8)
@@ -337,5 +337,3 @@ def _deletion_step(scope: Scope, account_id: str, region: str, cluster: Record,
                  at, "deleted", SERVICE, cluster_id)
     return None
 
-
-__all__ = ["BACKUP_INTERVAL", "LIFE", "PIN", "catch_up", "snapshot_due"]

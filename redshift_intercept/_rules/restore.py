@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional
 from .._backend import CLUSTER, Record
 from .._errors import ServiceError, invalid_combination, snapshot_not_found
 from . import cluster_params as check
-from .clusters import _creating, _groups, _insert_cluster, check_cluster_quotas, cluster_view, find_cluster
+from .clusters import check_cluster_quotas, cluster_view, creating_cluster, find_cluster, group_fields, insert_cluster
 from .lifecycle import record_event
 from .scope import Scope, settled, shared_with, snapshot_arn_parts
 
@@ -93,7 +93,7 @@ def restore_from_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[
         "MaintenanceTrackName": params.get("MaintenanceTrackName", snapshot.get("MaintenanceTrackName", "current")),
         "EnhancedVpcRouting": snapshot.get("EnhancedVpcRouting", False),
         "AvailabilityZone": zone or snapshot.get("AvailabilityZone") or f"{scope.region}a",
-        **_groups(params),
+        **group_fields(params),
         "RestoreStatus": {"Status": "starting", "CurrentRestoreRateInMegaBytesPerSecond": 0.0,
                           "SnapshotSizeInMegaBytes": int(snapshot.get("TotalBackupSizeInMegaBytes", 0.0)),
                           "ProgressInMegaBytes": 0, "ElapsedTimeInSeconds": 0,
@@ -109,8 +109,8 @@ def restore_from_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[
         fields["MasterPasswordSecretArn"] = snapshot["MasterPasswordSecretArn"]
     plans = {"restore": {"snapshot": snapshot["SnapshotIdentifier"], "owner": owner, "started": scope.now,
                          "delay": scope.service.restore_delay}}
-    record = _creating(scope, fields, port, plans)
-    _insert_cluster(scope, record)
+    record = creating_cluster(scope, fields, port, plans)
+    insert_cluster(scope, record)
     record_event(scope, scope.account_id, scope.region, "restore-started", scope.now, "restore started",
                  "RestoreFromClusterSnapshot", cluster_id, snapshot["SnapshotIdentifier"])
     return {"Cluster": cluster_view(record)}

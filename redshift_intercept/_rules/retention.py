@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 from .._backend import Snapshot
 from .._errors import ServiceError, invalid_retention, invalid_state
-from .._records import retention_ok
+from .._records import PENDING, retention_ok
 from .due import retention_end, with_due
 from .lifecycle import record_event
 from .scope import Scope, change_own, view
@@ -39,7 +39,7 @@ def modify_cluster_snapshot(scope: Scope, params: Dict[str, Any]) -> Dict[str, A
     result = change_own(scope, snapshot_id, None, modify)
     changed = scope.backend.get(scope.account_id, scope.region, snapshot_id)
     end = None if changed is None else retention_end(changed)
-    if changed is not None and end is not None and end <= scope.now and "redshift_intercept:pending" not in changed:
+    if changed is not None and end is not None and end <= scope.now and PENDING not in changed:
         scope.backend.remove(scope.account_id, scope.region, snapshot_id, lambda r: None)
         record_event(scope, scope.account_id, scope.region, "snapshot-deleted", scope.now, "deleted",
                      "ModifyClusterSnapshot", changed["ClusterIdentifier"], snapshot_id)
