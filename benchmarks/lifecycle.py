@@ -206,6 +206,51 @@ def store_batch(client: Any, store: Store, op: str, rng: random.Random, batch: i
     return us
 
 
+def _delete_unit(backend: Any, snapshot_id: str, record: dict, event: Any) -> Callable[[], None]:
+    """A unit as a delete's: remove a record (and record its event), then put it back."""
+    def unit() -> None:
+        backend.remove(ACCOUNT, REGION, snapshot_id, lambda r: None)
+        if event is not None:
+            backend.append_event(ACCOUNT, REGION, event)
+        backend.insert(ACCOUNT, REGION, record)
+    return unit
+
+
+def bench_parts(stores: List[Store], loops: int) -> Dict[Tuple[str, int, str], float]:
+    """The lifecycle's parts alone, in tight loops (hot caches: a lower bound
+    of their cost inside a call): the due-time lookup every call makes, and a
+    delete's event (built, and appended inside a unit that also removes a
+    record, as a delete's unit does)."""
+    from redshift_intercept._events import new_event
+
+    result: Dict[Tuple[str, int, str], float] = {}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    start = time.perf_counter_ns()
+    for _ in range(loops):
+        new_event("snapshot-deleted", now, "deleted", "DeleteClusterSnapshot", "bulk", "s-0000001")
+    built = (time.perf_counter_ns() - start) / loops / 1000
+    for store in stores:
+        backend = store.backend
+        next_due = backend.next_due
+        start = time.perf_counter_ns()
+        for _ in range(loops):
+            next_due()
+        result[(store.kind, store.size, "next_due()")] = (time.perf_counter_ns() - start) / loops / 1000
+        event = new_event("snapshot-deleted", now, "deleted", "DeleteClusterSnapshot", "bulk", "s-0000001")
+        record = backend.get(ACCOUNT, REGION, store.ids[1])
+        rounds = max(50, loops // 20)
+        timings: Dict[bool, List[float]] = {}
+        for with_event in (False, True, False, True):
+            unit = _delete_unit(backend, store.ids[1], record, event if with_event else None)
+            start = time.perf_counter_ns()
+            for _ in range(rounds):
+                backend.atomic(unit)
+            timings.setdefault(with_event, []).append((time.perf_counter_ns() - start) / rounds / 1000)
+        result[(store.kind, store.size, "event appended in a unit")] = (
+            min(timings[True]) - min(timings[False]) + built)
+    return result
+
+
 # ---------------------------------------------------------------- 2. store size
 
 
@@ -347,6 +392,13 @@ def main(argv: List[str]) -> int:
                 off, catch, whole = (overhead[(kind, op, v)] for v in VARIANTS)
                 print(f"  {kind:<6} {op:<8}  off {median(off):>7,.0f} us   catch-up x{paired(catch, off):.3f}   "
                       f"whole (catch-up + event) x{paired(whole, off):.3f}   (ratios paired)")
+
+        parts = bench_parts(stores, 20_000 if not args.quick else 5_000)
+        print("\n   the parts alone, tight loops (us):")
+        for store in stores:
+            print(f"    {store.kind:<6} {store.size:>7,} stored: " + ", ".join(
+                f"{name} {parts[(store.kind, store.size, name)]:.1f}"
+                for name in ("next_due()", "event appended in a unit")))
 
         sized = bench_store_size(stores, rounds, batch)
         ratio_table("2. Store size, the lifecycle live (us per call at 10 stored; the ratio to it)", sized, 10)
