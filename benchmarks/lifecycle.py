@@ -136,8 +136,10 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(ACCOUNT, REGION, r["SnapshotIdentifier"], encode_record(r), _micros(r.get(DUE)), "manual")
                  for r in records])
-            connection.executemany("INSERT INTO events (account_id, region, date, event) VALUES (?, ?, ?, ?)",
-                                   [(ACCOUNT, REGION, _micros(e["Date"]), encode_record(e)) for e in events])
+            connection.executemany(
+                "INSERT INTO events (account_id, region, date, event_id, event) VALUES (?, ?, ?, ?, ?)",
+                [(ACCOUNT, REGION, _micros(e["Date"]), e["redshift_intercept:event"], encode_record(e))
+                 for e in events])
             connection.execute("COMMIT")
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.close()

@@ -41,6 +41,13 @@ field it is asked about)."""
 Due = Tuple[str, str, str, Record]
 """(kind, account id, region, record): one record that is due."""
 
+EVENT_ID = "redshift_intercept:event"
+"""Reserved event key: a string unique to the event. Events are ordered by
+(``Date``, ``EVENT_ID``); the rules make ids that sort in the order events
+are made."""
+EventKey = Tuple[_dt.datetime, str]
+"""(``Date``, ``EVENT_ID``) of an event: its place in the event log."""
+
 
 @runtime_checkable
 class SnapshotBackend(Protocol):
@@ -130,16 +137,19 @@ class SnapshotBackend(Protocol):
 
     def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
         """Add one event (a dict of JSON values and datetimes with an aware
-        ``Date``) to the account's and region's event log; inside ``atomic``
-        it takes effect with the unit's changes."""
+        ``Date`` and a unique ``EVENT_ID`` string) to the account's and
+        region's event log; inside ``atomic`` it takes effect with the unit's
+        changes."""
         ...
 
     def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
-                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+                    end: Optional[_dt.datetime] = None, after: Optional[EventKey] = None,
+                    limit: Optional[int] = None) -> List[Dict[str, Any]]:
         """The events of one account and region whose ``Date`` is within
-        ``start``..``end`` (inclusive; None: unbounded), by ``Date``, events of
-        the same date in the order they were appended. The cost grows with the
-        events returned, not with the whole log."""
+        ``start``..``end`` (inclusive; None: unbounded) and whose (``Date``,
+        ``EVENT_ID``) comes after ``after`` (None: from the first), ordered by
+        (``Date``, ``EVENT_ID``), at most ``limit`` (None: all). The cost
+        grows with the events returned, not with the whole log."""
         ...
 
 
@@ -365,17 +375,22 @@ class MemoryBackend:
     def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
         with self._lock:
             events = self._events.setdefault((account_id, region), [])
-            entry = (event["Date"], next(self._inserted), event)
-            bisect.insort(events, entry)  # (date, number) decide: events themselves are never compared
+            key = (event["Date"], event[EVENT_ID])
+            events.insert(bisect.bisect_right(events, key, key=_event_key), (*key, event))
             if self._undo is not None:
-                self._undo.append(lambda: events.pop(bisect.bisect_left(events, entry[:2])))
+                self._undo.append(lambda: events.pop(bisect.bisect_left(events, key, key=_event_key)))
 
     def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
-                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+                    end: Optional[_dt.datetime] = None, after: Optional[EventKey] = None,
+                    limit: Optional[int] = None) -> List[Dict[str, Any]]:
         with self._lock:
             events = self._events.get((account_id, region), [])
-            low = 0 if start is None else bisect.bisect_left(events, (start, -1))
-            high = len(events) if end is None else bisect.bisect_right(events, (end, _AFTER_ALL))
+            low = 0 if start is None else bisect.bisect_left(events, start, key=_event_date)
+            if after is not None:
+                low = max(low, bisect.bisect_right(events, tuple(after), key=_event_key))
+            high = len(events) if end is None else bisect.bisect_right(events, end, key=_event_date)
+            if limit is not None:
+                high = min(high, low + limit)
             return [entry[2] for entry in events[low:high]]
 
     # ------------------------------------------------------------ call journal
@@ -398,7 +413,12 @@ class MemoryBackend:
             return count
 
 
-_AFTER_ALL = float("inf")  # sorts after every event number
+def _event_key(entry: tuple) -> tuple:
+    return entry[:2]
+
+
+def _event_date(entry: tuple) -> Any:
+    return entry[0]
 
 
 def _put_back(bucket: Dict[str, tuple], identifier: str, entry: tuple) -> None:

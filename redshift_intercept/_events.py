@@ -18,12 +18,14 @@ import os
 import time
 from typing import Any, Dict, NamedTuple, Optional
 
+from ._backend import EVENT_ID
+
 ACTION = "redshift_intercept:action"
 BY = "redshift_intercept:by"
-EVENT_ID = "redshift_intercept:event"
-"""Private keys of a stored event: what happened, who did it, and a unique
-id that sorts in the order events were made (the tie-break of events of the
-same date, and of ``DescribeEvents`` markers)."""
+"""Private keys of a stored event: what happened, who did it; and
+``EVENT_ID``, a unique id that sorts in the order events were made (the
+tie-break of events of the same date in the log and in ``DescribeEvents``
+markers)."""
 _made = itertools.count()
 _pid = os.getpid()
 

@@ -115,6 +115,19 @@ class Order:
         return [item for item in items if sort_key(item) > bound]
 
 
+def marker_bound(order: Order, marker: Optional[str], what: str) -> Optional[tuple]:
+    """The key a marker of ``order`` carries (None for no marker), for a
+    listing that reads only what comes after it; ``InvalidParameterValue``
+    for a marker we did not issue for this listing."""
+    if not marker:
+        return None
+    bound = _decode_marker(marker, what)
+    if len(bound) != len(order.types) or not all(
+            isinstance(part, kind) for part, kind in zip(bound, order.types, strict=True)):
+        raise _foreign(marker, what)
+    return tuple(bound)
+
+
 def paginate(items: List[T], order: Order, marker: Optional[str], size: int,
              what: str) -> Tuple[List[T], Optional[str]]:
     """The page of ``size`` items after ``marker`` (None or "": the first),

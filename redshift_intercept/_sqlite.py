@@ -38,7 +38,7 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
-from ._backend import CLUSTER, DUE, SNAPSHOT, Due, Record, key_of
+from ._backend import CLUSTER, DUE, EVENT_ID, SNAPSHOT, Due, EventKey, Record, key_of
 
 T = TypeVar("T")
 
@@ -83,9 +83,10 @@ _VERSION_3 = (
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         date INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
         event TEXT NOT NULL
     )""",
-    "CREATE INDEX events_by_date ON events (account_id, region, date)",
+    "CREATE INDEX events_by_date ON events (account_id, region, date, event_id)",
 )
 
 
@@ -137,7 +138,11 @@ _MICROSECOND = _dt.timedelta(microseconds=1)
 
 def _micros(when: Optional[_dt.datetime]) -> Optional[int]:
     """An aware datetime as whole microseconds since 1970 (an index orders these exactly)."""
-    return None if when is None else (when - _EPOCH) // _MICROSECOND
+    return None if when is None else _micros_at(when)
+
+
+def _micros_at(when: _dt.datetime) -> int:
+    return (when - _EPOCH) // _MICROSECOND
 
 
 def _from_micros(value: int) -> _dt.datetime:
@@ -444,19 +449,24 @@ class SqliteBackend:
 
     def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
         """``SnapshotBackend.append_event``."""
-        row = (account_id, region, _micros(event["Date"]), encode_record(event))
+        row = (account_id, region, _micros_at(event["Date"]), event[EVENT_ID], encode_record(event))
         with self._use("recording an event") as connection:
-            connection.execute("INSERT INTO events (account_id, region, date, event) VALUES (?, ?, ?, ?)", row)
+            connection.execute("INSERT INTO events (account_id, region, date, event_id, event) "
+                               "VALUES (?, ?, ?, ?, ?)", row)
 
     def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
-                    end: Optional[_dt.datetime] = None) -> List[Dict[str, Any]]:
+                    end: Optional[_dt.datetime] = None, after: Optional[EventKey] = None,
+                    limit: Optional[int] = None) -> List[Dict[str, Any]]:
         """``SnapshotBackend.read_events``: a range of the ``events_by_date`` index."""
-        low = -(2**63) if start is None else _micros(start)
-        high = 2**63 - 1 if end is None else _micros(end)
+        low = -(2**62) if start is None else _micros_at(start)
+        high = 2**63 - 1 if end is None else _micros_at(end)
+        after_date, after_id = (low - 1, "") if after is None else (_micros_at(after[0]), after[1])
         with self._use("reading events") as connection:
             rows = connection.execute(
                 "SELECT seq, event FROM events WHERE account_id = ? AND region = ? AND date >= ? AND date <= ? "
-                "ORDER BY date, seq", (account_id, region, low, high)).fetchall()
+                "AND (date > ? OR (date = ? AND event_id > ?)) ORDER BY date, event_id LIMIT ?",
+                (account_id, region, max(low, after_date), high, after_date, after_date, after_id,
+                 -1 if limit is None else limit)).fetchall()
         return [self._decode_log("events", seq, text) for seq, text in rows]
 
     # ------------------------------------------------------------ call journal

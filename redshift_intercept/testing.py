@@ -27,7 +27,7 @@ import pytest
 from botocore.config import Config
 
 from redshift_intercept import CallJournal, SnapshotBackend, intercept
-from redshift_intercept._backend import DUE
+from redshift_intercept._backend import DUE, EVENT_ID
 from redshift_intercept._records import new_cluster, new_snapshot
 
 ACCOUNT = "123456789012"
@@ -70,6 +70,14 @@ def cluster(cluster_id: str, **fields: Any) -> dict:
     due = fields.pop(DUE, None)
     built = new_cluster(ACCOUNT, REGION, {"ClusterIdentifier": cluster_id, **fields})
     return built if due is None else {**built, DUE: due}
+
+
+_event_ids = iter(range(10**9))
+
+
+def event(message: str, date: dt.datetime, event_id: str = "", **fields: Any) -> dict:
+    """An event as the rules append it: a ``Date`` and a unique ``EVENT_ID``."""
+    return {"Date": date, "Message": message, EVENT_ID: event_id or f"made-{next(_event_ids):09d}", **fields}
 
 
 def ids(records: List[dict]) -> List[str]:
@@ -572,13 +580,13 @@ class BackendConformance:
 
     # ------------------------------------------------------------ events
 
-    def test_events_are_read_by_date(self, backend):
-        late = {"Date": T0 + 2 * HOUR, "Message": "late", "EventCategories": ["management"]}
-        first, second = {"Date": T0, "Message": "first " + TRICKY}, {"Date": T0, "Message": "second"}
-        for event in (late, first, second):
-            backend.append_event(ACCOUNT, REGION, event)
-        backend.append_event(OTHER_ACCOUNT, REGION, {"Date": T0, "Message": "theirs"})
-        backend.append_event(ACCOUNT, OTHER_REGION, {"Date": T0, "Message": "elsewhere"})
+    def test_events_are_read_by_date_and_id(self, backend):
+        late = event("late", T0 + 2 * HOUR, EventCategories=["management"])
+        first, second = event("first " + TRICKY, T0, "id-1"), event("second", T0, "id-2")
+        for made in (late, second, first):  # appended out of order: read back in (Date, id) order
+            backend.append_event(ACCOUNT, REGION, made)
+        backend.append_event(OTHER_ACCOUNT, REGION, event("theirs", T0))
+        backend.append_event(ACCOUNT, OTHER_REGION, event("elsewhere", T0))
 
         assert_identical(backend.read_events(ACCOUNT, REGION), [first, second, late])
         assert backend.read_events(ACCOUNT, REGION, start=T0 + HOUR) == [late]
@@ -588,12 +596,25 @@ class BackendConformance:
         assert [e["Message"] for e in backend.read_events(OTHER_ACCOUNT, REGION)] == ["theirs"]
         assert backend.read_events(OTHER_ACCOUNT, OTHER_REGION) == []
 
+    def test_events_are_read_after_a_key_a_page_at_a_time(self, backend):
+        made = [event(f"e{i}", T0 + (i // 3) * HOUR, f"id-{i:02d}") for i in range(10)]
+        for one in reversed(made):
+            backend.append_event(ACCOUNT, REGION, one)
+
+        assert backend.read_events(ACCOUNT, REGION, limit=4) == made[:4]
+        assert backend.read_events(ACCOUNT, REGION, after=(T0, "id-01"), limit=3) == made[2:5]
+        assert backend.read_events(ACCOUNT, REGION, after=(T0 + HOUR, "id-05")) == made[6:]
+        assert backend.read_events(ACCOUNT, REGION, start=T0 + HOUR, end=T0 + 2 * HOUR,
+                                   after=(T0, "id-99"), limit=100) == made[3:9]
+        assert backend.read_events(ACCOUNT, REGION, after=(T0 + 9 * HOUR, "")) == []
+        assert backend.read_events(ACCOUNT, REGION, limit=0) == []
+
     def test_events_roll_back_with_a_failed_unit(self, backend):
-        backend.append_event(ACCOUNT, REGION, {"Date": T0, "Message": "kept"})
+        backend.append_event(ACCOUNT, REGION, event("kept", T0))
 
         def work() -> None:
-            backend.append_event(ACCOUNT, REGION, {"Date": T0, "Message": "lost"})
-            backend.append_event(ACCOUNT, REGION, {"Date": T0 - HOUR, "Message": "lost too"})
+            backend.append_event(ACCOUNT, REGION, event("lost", T0))
+            backend.append_event(ACCOUNT, REGION, event("lost too", T0 - HOUR))
             assert len(backend.read_events(ACCOUNT, REGION)) == 3
             raise Boom("undo")
 

@@ -18,7 +18,7 @@ import pytest
 
 from redshift_intercept._records import new_cluster
 from redshift_intercept._sqlite import BackendError, SqliteBackend
-from redshift_intercept.testing import ACCOUNT, REGION, BackendConformance, assert_identical, ids, record
+from redshift_intercept.testing import ACCOUNT, REGION, BackendConformance, assert_identical, event, ids, record
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -198,8 +198,8 @@ def test_a_file_of_a_previous_version_is_migrated(path, schema):
         when = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
         migrated.insert(ACCOUNT, REGION, {**record("due"), DUE: when})
         assert migrated.next_due() == when
-        migrated.append_event(ACCOUNT, REGION, {"Date": when, "Message": "m"})
-        assert migrated.read_events(ACCOUNT, REGION) == [{"Date": when, "Message": "m"}]
+        migrated.append_event(ACCOUNT, REGION, event("m", when))
+        assert [e["Message"] for e in migrated.read_events(ACCOUNT, REGION)] == ["m"]
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     connection.close()

@@ -288,7 +288,8 @@ def test_a_retention_job_tried_next_month_against_todays_state(tmp_path):
     code = program(tmp_path, """
         import boto3
         listed = boto3.client("redshift").describe_cluster_snapshots()["Snapshots"]
-        print(" ".join(sorted(s["SnapshotIdentifier"] for s in listed if not s["SnapshotIdentifier"].startswith("rs:"))))
+        names = sorted(s["SnapshotIdentifier"] for s in listed)
+        print(" ".join(name for name in names if not name.startswith("rs:")))
         print(sum(1 for s in listed if s["SnapshotIdentifier"].startswith("rs:staging-")))
     """)
     out = tmp_path / "state.json"

@@ -99,3 +99,30 @@ def test_refusals(rs, client, params, code, message):
     with pytest.raises(client.exceptions.ClientError) as excinfo:
         client.describe_events(**params)
     assert excinfo.value.response["Error"] == {"Code": code, "Message": message, "Type": "Sender"}
+
+
+def test_a_page_reads_a_page_of_the_log_not_the_window():
+    from redshift_intercept import MemoryBackend, intercept
+
+    class Counting(MemoryBackend):
+        read = 0
+
+        def read_events(self, *args, **kwargs):
+            found = super().read_events(*args, **kwargs)
+            self.read += len(found)
+            return found
+
+    backend = Counting()
+    with intercept(backend=backend) as rs:
+        client = make_client()
+        rs.add_cluster(ClusterIdentifier="prod")
+        for i in range(1000):  # 1,000 deletes within the hour: 1,000 events in the default window
+            rs.add_snapshot(SnapshotIdentifier=f"s{i:04d}", ClusterIdentifier="prod")
+            client.delete_cluster_snapshot(SnapshotIdentifier=f"s{i:04d}")
+        backend.read = 0
+        first = client.describe_events(MaxRecords=20)
+        second = client.describe_events(MaxRecords=20, Marker=first["Marker"])
+        assert backend.read <= 2 * 101
+        assert sources(first["Events"] + second["Events"]) == [f"s{i:04d}" for i in range(40)]
+        one = client.describe_events(SourceType="cluster-snapshot", SourceIdentifier="s0999")["Events"]
+        assert sources(one) == ["s0999"]  # a filter reads on until the page is full or the window ends

@@ -4,11 +4,12 @@ from the same event log ``rs.events()`` reads."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict
+from typing import Any, Dict, List
 
+from .._backend import EVENT_ID
 from .._errors import invalid_combination, invalid_value
-from .._events import EVENT_ID, SOURCE_TYPES, aws_view, published
-from .._paging import Order, page_size, paginate
+from .._events import SOURCE_TYPES, aws_view, published
+from .._paging import Order, encode_marker, marker_bound, page_size
 from .scope import Scope
 
 DEFAULT_DURATION = 60
@@ -17,6 +18,9 @@ KEPT = _dt.timedelta(days=14)
 """"Returns events ... for the past 14 days."""
 
 _BY_DATE = Order(lambda event: (event["Date"], event[EVENT_ID]), (_dt.datetime, str))
+"""The event log's own order: a marker is the last (Date, id) returned."""
+READ = 101
+"""Events read from the log at a time (a page of 100 and one more)."""
 
 
 def describe_events(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -35,11 +39,19 @@ def describe_events(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     if start is None:
         start = now - _dt.timedelta(minutes=DEFAULT_DURATION if duration is None else duration)
     start = max(start, now - KEPT)
-    events = [e for e in scope.backend.read_events(scope.account_id, scope.region, start, end)
-              if published(e) and (source_type is None or e["SourceType"] == source_type)
-              and (source_id is None or e["SourceIdentifier"] == source_id)]
-    page, marker = paginate(events, _BY_DATE, params.get("Marker"), size, "DescribeEvents")
+    after = marker_bound(_BY_DATE, params.get("Marker"), "DescribeEvents")
+    # Read the log in order from the marker on, a page at a time, until the
+    # page is full: the cost is the page's, not the window's.
+    matched: List[Dict[str, Any]] = []
+    while len(matched) <= size:
+        batch = scope.backend.read_events(scope.account_id, scope.region, start, end, after, READ)
+        matched += [e for e in batch if published(e) and (source_type is None or e["SourceType"] == source_type)
+                    and (source_id is None or e["SourceIdentifier"] == source_id)]
+        if len(batch) < READ:
+            break
+        after = _BY_DATE.key(batch[-1])
+    page = matched[:size]
     result: Dict[str, Any] = {"Events": [aws_view(e) for e in page]}
-    if marker is not None:
-        result["Marker"] = marker
+    if len(matched) > size:
+        result["Marker"] = encode_marker(_BY_DATE.key(page[-1]))
     return result
