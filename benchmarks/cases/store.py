@@ -42,8 +42,10 @@ def seed_sqlite(backend: SqliteBackend, seeder: FastSeeder, ids: List[str]) -> D
             rows = [(ACCOUNT, REGION, i, encode_record(seeder.record(i))) for i in rest]
             json_bytes += [len(row[3]) for row in rows]
             connection.execute("BEGIN IMMEDIATE")
-            connection.executemany("INSERT INTO snapshots (account_id, region, snapshot_id, record) "
-                                   "VALUES (?, ?, ?, ?)", rows)
+            # As the backend writes them: the snapshot's type copied into its column (what the
+            # manual snapshot quota counts); the template has no due time (due stays NULL).
+            connection.executemany("INSERT INTO snapshots (account_id, region, snapshot_id, record, snapshot_type) "
+                                   "VALUES (?, ?, ?, ?, 'manual')", rows)
             connection.execute("COMMIT")
             del rows
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
