@@ -112,7 +112,7 @@ def test_intercept_max_calls_bounds_calls_and_unhandled(client):
                 client.delete_cluster_snapshot(SnapshotIdentifier=f"s{i}")
         for _ in range(3):
             with pytest.raises(UnhandledOperationError):
-                client.describe_events()
+                client.reboot_cluster(ClusterIdentifier="prod")
     assert [c.params["SnapshotIdentifier"] for c in rs.calls] == ["s3", "s4"] and rs.calls.dropped == 3
     assert len(rs.unhandled) == 2 and rs.unhandled.dropped == 1
     assert len(rs.journal()) == 8  # the journal keeps every call

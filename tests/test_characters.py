@@ -135,5 +135,5 @@ def test_an_operation_we_do_not_answer_stays_unanswered_whatever_it_carries(clie
     from redshift_intercept import UnhandledOperationError
 
     with intercept() as rs, pytest.raises(UnhandledOperationError):
-        client.describe_events(SourceIdentifier="a\x01")
-    assert len(rs.calls) == 0 and rs.unhandled.assert_called_once().params == {"SourceIdentifier": "a\x01"}
+        client.reboot_cluster(ClusterIdentifier="a\x01")
+    assert len(rs.calls) == 0 and rs.unhandled.assert_called_once().params == {"ClusterIdentifier": "a\x01"}

@@ -393,3 +393,21 @@ def test_processes_sharing_a_file_do_each_step_once(tmp_path):
         assert len(keys) == len(set(keys))  # no step done twice
         assert sum(1 for key in keys if key[1] == "expired" and key[0].startswith("m")) == 30
         assert len(rs.snapshots()) == seen[0] == 10 + 3 * 6  # retention 4 days; each cluster: 2 days of 8 hours
+
+
+def test_retention_at_the_edges_of_time(rs, client):
+    rs.add_snapshot(SnapshotIdentifier="ancient", SnapshotCreateTime="0001-01-01T00:00:00Z",
+                    ManualSnapshotRetentionPeriod=1)
+    rs.add_snapshot(SnapshotIdentifier="far-future", SnapshotCreateTime="9999-12-31T00:00:00Z",
+                    ManualSnapshotRetentionPeriod=3653)  # its end is past the year 9999: it never comes
+    rs.add_cluster(ClusterIdentifier="prod", AutomatedSnapshotRetentionPeriod=35)
+    for when in ("9999-12-30T00:00:00Z", "9999-12-31T00:00:00Z"):
+        rs.add_snapshot(SnapshotIdentifier=f"rs:prod-{when[:10]}-00-00-00", ClusterIdentifier="prod",
+                        SnapshotType="automated", SnapshotCreateTime=when)
+
+    assert sorted(s["SnapshotIdentifier"] for s in rs.snapshots()) == [
+        "far-future", "rs:prod-9999-12-30-00-00-00", "rs:prod-9999-12-31-00-00-00"]
+    [expired] = rs.events()
+    assert (expired["SourceIdentifier"], expired["Date"]) == ("ancient", dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
+    rs.clock.advance(days=3)
+    assert len(rs.snapshots()) == 3 + 9  # and prod's own, every 8 hours

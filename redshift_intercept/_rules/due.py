@@ -28,13 +28,21 @@ PRIVATE = frozenset({PENDING, DUE, PIN, LIFE})
 """Every private key a stored record may carry; never rendered."""
 
 
+def later(when: _dt.datetime, delta: _dt.timedelta) -> Optional[_dt.datetime]:
+    """``when + delta``; None past year 9999 (a time that never comes)."""
+    try:
+        return when + delta
+    except OverflowError:
+        return None
+
+
 def retention_end(record: Record) -> Optional[_dt.datetime]:
     """When a manual snapshot's retention runs out; None if kept forever."""
     retention = record.get("ManualSnapshotRetentionPeriod", -1)
     if retention == -1 or record.get("SnapshotType") != "manual":
         return None
     start = record.get("SnapshotRetentionStartTime") or record["SnapshotCreateTime"]
-    return start + _dt.timedelta(days=retention)
+    return later(start, _dt.timedelta(days=retention))
 
 
 def snapshot_due(record: Record) -> Optional[_dt.datetime]:

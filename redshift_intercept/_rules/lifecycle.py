@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from .._backend import CLUSTER, DUE, SNAPSHOT, Record
 from .._events import SERVICE, new_event
 from .._records import PENDING, new_snapshot, snapshot_fields_from_cluster
-from .due import PIN, cluster_due, due_at, life, retention_end, with_due, with_plans
+from .due import PIN, cluster_due, due_at, later, life, retention_end, with_due, with_plans
 from .scope import Scope, finish_creation
 
 BACKUP_INTERVAL = _dt.timedelta(hours=8)
@@ -160,18 +160,18 @@ def _take_backups(scope: Scope, account_id: str, region: str, cluster: Record, p
     for step in range(start, last + 1):
         at = first + step * BACKUP_INTERVAL
         snapshot = _automated_snapshot(account_id, region, cluster, at)
-        if step < last:
-            snapshot[DUE] = at + retention
+        expires = later(at, retention) if step < last else None
+        if expires is not None:
+            snapshot[DUE] = expires
         if backend.insert(account_id, region, snapshot):
             automated.append([at, snapshot["SnapshotIdentifier"]])
             taken += 1
             record_event(scope, account_id, region, "automated-taken", at, "taken", SERVICE,
                          cluster["ClusterIdentifier"], snapshot["SnapshotIdentifier"])
     if taken and previous_newest is not None:  # no longer the newest: it expires with its retention
-        backend.update(account_id, region, previous_newest[1],
-                       due_at(previous_newest[0] + retention))
+        backend.update(account_id, region, previous_newest[1], due_at(later(previous_newest[0], retention)))
     plans["automated"] = automated
-    plans["backup"] = first + (last + 1) * BACKUP_INTERVAL
+    plans["backup"] = later(first, (last + 1) * BACKUP_INTERVAL)
 
 
 def remove_automated(scope: Scope, account_id: str, region: str, cluster_id: str, plans: Dict[str, Any],
@@ -200,12 +200,13 @@ def set_automated_retention(scope: Scope, account_id: str, region: str, cluster:
     automated = list(plans.get("automated", ()))
     kept = []
     for at, snapshot_id in automated[:-1]:
-        if at + retention <= now:
+        end = later(at, retention)
+        if end is not None and end <= now:
             if scope.backend.remove(account_id, region, snapshot_id, _no_check) is not None:
                 record_event(scope, account_id, region, "automated-deleted", now, "deleted", by, cluster_id,
                              snapshot_id)
             continue
-        scope.backend.update(account_id, region, snapshot_id, due_at(at + retention))
+        scope.backend.update(account_id, region, snapshot_id, due_at(later(at, retention)))
         kept.append([at, snapshot_id])
     plans["automated"] = kept + automated[-1:]
     if plans.get("backup") is None and cluster.get("ClusterStatus") == "available" and not plans.get("delete"):
@@ -227,7 +228,7 @@ def link_automated(scope: Scope, account_id: str, region: str, snapshot: Record)
     days = retention_days(cluster)
     retention = _dt.timedelta(days=days)
     for at, snapshot_id in automated:
-        due = None if days == 0 or snapshot_id == automated[-1][1] else at + retention
+        due = None if days == 0 or snapshot_id == automated[-1][1] else later(at, retention)
         if snapshot_id == entry[1]:
             snapshot = with_due(snapshot, due)
         else:
@@ -245,12 +246,12 @@ def seeded_cluster_plans(scope: Scope, account_id: str, region: str, cluster: Re
     plans: Dict[str, Any] = {}
     days = retention_days(cluster)
     if cluster.get("ClusterStatus") == "available" and days > 0:
-        plans["backup"] = scope.now + BACKUP_INTERVAL
+        plans["backup"] = later(scope.now, BACKUP_INTERVAL)
     ordered = sorted(automated, key=lambda r: r["SnapshotCreateTime"])
     plans["automated"] = [[r["SnapshotCreateTime"], r["SnapshotIdentifier"]] for r in ordered]
     retention = _dt.timedelta(days=days)
     for index, snapshot in enumerate(ordered):
-        due = None if days == 0 or index == len(ordered) - 1 else snapshot["SnapshotCreateTime"] + retention
+        due = None if days == 0 or index == len(ordered) - 1 else later(snapshot["SnapshotCreateTime"], retention)
         scope.backend.update(account_id, region, snapshot["SnapshotIdentifier"],
                              due_at(due))
     return with_plans(cluster, plans)
