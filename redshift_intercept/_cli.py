@@ -93,6 +93,14 @@ def seed_files(rs: Any, snapshots_path: Optional[str], clusters_path: Optional[s
             raise UsageError(f"snapshots file {snapshots_path!r}: {error}") from None
 
 
+def final_state(rs: Any) -> Dict[str, Any]:
+    """The state as ``--out`` writes it: ``{"Snapshots": [...], "Clusters": [...]}``
+    in ``describe_cluster_snapshots`` and ``describe_clusters`` shape (after the
+    service has caught up with its clock), which ``--snapshots`` seeds back."""
+    clusters = json.loads(json.dumps(rs.clusters(), default=json_default))
+    return {**rs.dump_snapshots(), "Clusters": clusters}
+
+
 class _Progress:
     """``calls answered so far`` on stderr, only when stderr is a terminal."""
 
@@ -351,14 +359,13 @@ def _run(args: argparse.Namespace) -> int:
         with SqliteBackend(state) as backend:
             final = intercept(backend=backend, account_id=account, region=region)
             shift_clock(final.clock, offset)
-            snapshots = final.dump_snapshots()  # as the service has them when the program is done
+            state_now = final_state(final)  # as the service has it when the program is done
             calls = backend.read_calls()
             after = backend.list(None, region)
             events = final.events()
             if args.out:
                 try:
-                    clusters = json.loads(json.dumps(final.clusters(), default=json_default))
-                    write_atomically(args.out, to_json_text({**snapshots, "Clusters": clusters}))
+                    write_atomically(args.out, to_json_text(state_now))
                 except OSError as error:
                     failures.append(f"cannot write --out {args.out!r}: {_reason(error)}; the final state "
                                     "is not saved")
@@ -504,8 +511,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest request body accepted (default 1 MiB)")
     serve.add_argument("--no-journal", dest="journal", action="store_false",
                        help="do not record calls in the backend's call journal")
-    serve.add_argument("--out", metavar="FILE", help="on shutdown, write the final state as "
-                                                     "describe_cluster_snapshots JSON")
+    serve.add_argument("--out", metavar="FILE", help="on shutdown, write the final state: "
+                                                     "describe_cluster_snapshots and describe_clusters JSON in "
+                                                     "one file")
     seed = commands.add_parser("seed", help="print a seed file")
     seed.add_argument("--example", action="store_true", help="a realistic example state")
     return parser

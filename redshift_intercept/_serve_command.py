@@ -20,7 +20,8 @@ import signal
 import sys
 from typing import Any, Dict, Optional
 
-from ._cli import UsageError, _load_json, seed_files
+from ._cli import UsageError, _load_json, final_state, seed_files
+from ._files import to_json_text, write_atomically
 
 
 def load_secrets(path: str) -> Dict[str, str]:
@@ -109,7 +110,7 @@ def _serve(rs: Any, args: argparse.Namespace, secrets: Optional[Dict[str, str]])
     how = f" by {signal.Signals(stopped_by).name}" if stopped_by is not None else ""
     written = ""
     if args.out:
-        rs.dump_snapshots(args.out)
+        write_atomically(args.out, to_json_text(final_state(rs)))
         written = f"; final state written to {args.out}"
     sys.stderr.write(f"redshift-intercept: stopped{how} after {door.requests} request(s){written}\n")
     return 0
