@@ -10,7 +10,7 @@ faithful in-process fake.
 
 from typing import TYPE_CHECKING, Any
 
-from ._backend import CallJournal, MemoryBackend, SnapshotBackend
+from ._backend import CallJournal, MemoryBackend, PageScan, SnapshotBackend
 from ._calls import Call, CallList
 from ._clock import Clock
 from ._errors import UnhandledOperationError
@@ -20,6 +20,7 @@ from ._intercept import RedshiftIntercept, intercept, serve
 from ._sqlite import BackendError, SqliteBackend
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._postgres import PostgresBackend as PostgresBackend
     from ._server import Endpoint
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Endpoint",
     "Fault",
     "MemoryBackend",
+    "PageScan",
     "RedshiftIntercept",
     "SnapshotBackend",
     "SqliteBackend",
@@ -45,9 +47,14 @@ _install_globally()
 
 
 def __getattr__(name: str) -> Any:
-    # The HTTP endpoint's module (asyncio, the thread pool) is imported when first used.
+    # The HTTP endpoint's module (asyncio, the thread pool) is imported when first used;
+    # PostgresBackend too: only it imports psycopg (the postgres extra), so it is not in __all__.
     if name == "Endpoint":
         from ._server import Endpoint
 
         return Endpoint
+    if name == "PostgresBackend":
+        from ._postgres import PostgresBackend
+
+        return PostgresBackend
     raise AttributeError(f"module 'redshift_intercept' has no attribute {name!r}")

@@ -79,3 +79,11 @@ def rs_both(request, tmp_path):
         yield interceptor
     if request.param == "sqlite":
         backend.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """The DSN of the test PostgreSQL server (tests/postgres_support.py): skips without one."""
+    from tests.postgres_support import require_postgres
+
+    return require_postgres()
