@@ -172,6 +172,23 @@ class CallJournal(Protocol):
         ...
 
 
+@runtime_checkable
+class PageScan(Protocol):
+    """Optional backend extension: snapshots a page at a time in the order
+    ``DescribeClusterSnapshots`` lists them by default, from an index, so
+    that a describe page costs the same however many snapshots are stored.
+    The describe rule uses it when the backend has it, and otherwise lists
+    and sorts (``list``)."""
+
+    def scan_snapshots(self, account_id: Optional[str], region: str, after: Optional[tuple],
+                       limit: int) -> List[Record]:
+        """Up to ``limit`` snapshots of one account (``None``: of every
+        account) in ``region``, ordered by (``SnapshotCreateTime``,
+        ``OwnerAccount``, ``SnapshotIdentifier``) (strings by code point),
+        starting right after the key ``after`` (``None``: from the first)."""
+        ...
+
+
 def key_of(kind: str) -> str:
     """The identifying field of ``kind``; ``ValueError`` for a kind no backend stores."""
     try:
@@ -431,8 +448,9 @@ def _put_back(bucket: Dict[str, tuple], identifier: str, entry: tuple) -> None:
 
 def resolve_backend(backend: Union[SnapshotBackend, str, None]) -> SnapshotBackend:
     """A backend object from ``None``, a backend, or a short form:
-    ``"memory"``, ``"sqlite://"`` (a new temporary file) or
-    ``"sqlite:///path/to/file.db"``."""
+    ``"memory"``, ``"sqlite://"`` (a new temporary file),
+    ``"sqlite:///path/to/file.db"`` or ``"postgresql://user@host:port/dbname"``
+    (``PostgresBackend``, which needs the ``postgres`` extra)."""
     if backend is None or backend == "memory":
         return MemoryBackend()
     if isinstance(backend, str):
@@ -446,8 +464,13 @@ def resolve_backend(backend: Union[SnapshotBackend, str, None]) -> SnapshotBacke
             from ._sqlite import SqliteBackend
 
             return SqliteBackend(backend[len("sqlite:///"):])
+        if backend.startswith(("postgresql://", "postgres://")):
+            from ._postgres import PostgresBackend
+
+            return PostgresBackend(backend)
         raise ValueError(f"backend {backend!r} is not a backend short form: use 'memory', 'sqlite://' "
-                         "(a new temporary file) or 'sqlite:///path/to/file.db'")
+                         "(a new temporary file), 'sqlite:///path/to/file.db' or "
+                         "'postgresql://user@host:port/dbname'")
     if not isinstance(backend, SnapshotBackend):
         raise TypeError("backend must implement redshift_intercept.SnapshotBackend "
                         "(insert, get, list, update, remove, atomic, next_due, due, count, append_event, read_events), "

@@ -125,6 +125,8 @@ def marker_bound(order: Order, marker: Optional[str], what: str) -> Optional[tup
     if len(bound) != len(order.types) or not all(
             isinstance(part, kind) for part, kind in zip(bound, order.types, strict=True)):
         raise _foreign(marker, what)
+    if any(isinstance(part, _dt.datetime) and part.tzinfo is None for part in bound):  # ours are all UTC
+        raise _foreign(marker, what)
     return tuple(bound)
 
 

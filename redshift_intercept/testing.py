@@ -26,7 +26,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from redshift_intercept import CallJournal, SnapshotBackend, intercept
+from redshift_intercept import CallJournal, PageScan, SnapshotBackend, intercept
 from redshift_intercept._backend import DUE, EVENT_ID
 from redshift_intercept._records import new_cluster, new_snapshot
 
@@ -740,6 +740,81 @@ class BackendConformance:
         assert [e["EventId"] for e in client.describe_events()["Events"]] == [
             "REDSHIFT-EVENT-2012", "REDSHIFT-EVENT-3005", "REDSHIFT-EVENT-2001", "REDSHIFT-EVENT-2008",
             "REDSHIFT-EVENT-3003"]
+
+    # ------------------------------------------------------------ page scans (optional)
+
+    def _scanning(self, backend: Any) -> Any:
+        if not isinstance(backend, PageScan):
+            pytest.skip(f"{type(backend).__name__} has no scan_snapshots (optional)")
+        return backend
+
+    def test_page_scan_follows_create_time_then_owner_then_id(self, backend):
+        scan = self._scanning(backend).scan_snapshots
+        early, late = dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2024, 6, 1, tzinfo=UTC)
+        backend.insert(ACCOUNT, REGION, record("z-early", SnapshotCreateTime=early))
+        backend.insert(ACCOUNT, REGION, record("b-late", SnapshotCreateTime=late))
+        backend.insert(ACCOUNT, REGION, record("a-late", SnapshotCreateTime=late))
+        theirs = new_snapshot(OTHER_ACCOUNT, REGION, {"SnapshotIdentifier": "a-late", "SnapshotCreateTime": late})
+        backend.insert(OTHER_ACCOUNT, REGION, theirs)
+        backend.insert(ACCOUNT, OTHER_REGION, record("elsewhere", SnapshotCreateTime=early))
+        backend.insert(ACCOUNT, REGION, cluster("a-cluster"), "cluster")  # never in a snapshot scan
+
+        def keys(records: List[dict]) -> List[tuple]:
+            return [(r["SnapshotCreateTime"], r["OwnerAccount"], r["SnapshotIdentifier"]) for r in records]
+
+        everyone = scan(None, REGION, None, 10)
+        assert keys(everyone) == [(early, ACCOUNT, "z-early"), (late, ACCOUNT, "a-late"),
+                                  (late, ACCOUNT, "b-late"), (late, OTHER_ACCOUNT, "a-late")]
+        assert_identical(everyone[3], theirs)
+        assert keys(scan(ACCOUNT, REGION, None, 10)) == keys(everyone)[:3]
+        assert keys(scan(None, REGION, None, 2)) == keys(everyone)[:2]
+        assert keys(scan(None, REGION, (late, ACCOUNT, "a-late"), 10)) == keys(everyone)[2:]  # after: exclusive
+        assert keys(scan(None, REGION, (late, ACCOUNT, "a-lat"), 1)) == keys(everyone)[1:2]  # needs no real key
+        assert keys(scan(ACCOUNT, REGION, (late, ACCOUNT, "b-late"), 10)) == []
+        assert keys(scan(None, OTHER_REGION, None, 10)) == [(early, ACCOUNT, "elsewhere")]
+
+    def test_page_scan_sees_changes_and_removals(self, backend):
+        scan = self._scanning(backend).scan_snapshots
+        for i in range(5):
+            backend.insert(ACCOUNT, REGION, record(f"s{i}", SnapshotCreateTime=dt.datetime(2024, 1, 1 + i, tzinfo=UTC)))
+        later = dt.datetime(2025, 1, 1, tzinfo=UTC)
+        backend.update(ACCOUNT, REGION, "s0", lambda r: {**r, "SnapshotCreateTime": later})
+        backend.remove(ACCOUNT, REGION, "s2", no_check)
+
+        assert ids(scan(ACCOUNT, REGION, None, 10)) == ["s1", "s3", "s4", "s0"]
+        assert backend.get(ACCOUNT, REGION, "s0")["SnapshotCreateTime"].year == 2025
+
+    def test_rule_describe_pages_from_a_scan_match_a_sorted_listing(self, rs, client, backend):
+        self._scanning(backend)
+        when = [dt.datetime(2024, 1, 1 + i % 5, tzinfo=UTC) for i in range(60)]
+        for i in range(60):
+            rs.add_snapshot(SnapshotIdentifier=f"s{i:02d}", SnapshotCreateTime=when[i],
+                            ClusterIdentifier="even" if i % 2 == 0 else "odd")
+        other = intercept(backend=backend, account_id=OTHER_ACCOUNT, region=REGION)
+        other.add_snapshot(SnapshotIdentifier="shared-with-us", SnapshotCreateTime=when[3],
+                           AccountsWithRestoreAccess=[ACCOUNT])
+        other.add_snapshot(SnapshotIdentifier="not-shared", SnapshotCreateTime=when[3])
+        expected = sorted([(when[i], ACCOUNT, f"s{i:02d}") for i in range(60)] + [
+            (when[3], OTHER_ACCOUNT, "shared-with-us")])
+        paginator = client.get_paginator("describe_cluster_snapshots")
+
+        def listed(**params: Any) -> List[tuple]:
+            pages = paginator.paginate(**params, PaginationConfig={"PageSize": 20})
+            return [(s["SnapshotCreateTime"], s["OwnerAccount"], s["SnapshotIdentifier"])
+                    for page in pages for s in page["Snapshots"]]
+
+        assert listed() == expected
+        assert listed(OwnerAccount=ACCOUNT) == [key for key in expected if key[1] == ACCOUNT]
+        assert listed(ClusterIdentifier="odd") == [key for key in expected
+                                                   if key[1] == ACCOUNT and int(key[2][1:]) % 2]
+        first = client.describe_cluster_snapshots(MaxRecords=20)
+        for snapshot in [*first["Snapshots"][:5], first["Snapshots"][-1]]:  # deletes between pages
+            if snapshot["OwnerAccount"] == ACCOUNT:
+                client.delete_cluster_snapshot(SnapshotIdentifier=snapshot["SnapshotIdentifier"])
+        rest = client.describe_cluster_snapshots(MaxRecords=100, Marker=first["Marker"])["Snapshots"]
+        assert [s["SnapshotIdentifier"] for s in rest] == [key[2] for key in expected[20:]]  # none repeated or lost
+        with pytest.raises(client.exceptions.ClientError, match="Invalid Marker"):
+            client.describe_cluster_snapshots(Marker="bm90IG91cnM=")
 
     # ------------------------------------------------------------ call journal (optional)
 

@@ -190,8 +190,8 @@ def test_repr_says_what_it_is():
      "target must be a Redshift client, a boto3.Session, a botocore Session or None, got int"),
     ({"backend": object()}, TypeError, "backend must implement redshift_intercept.SnapshotBackend"),
     ({"backend": "memory:"}, ValueError,
-     "backend 'memory:' is not a backend short form: use 'memory', 'sqlite://' (a new temporary file) or "
-     "'sqlite:///path/to/file.db'"),
+     "backend 'memory:' is not a backend short form: use 'memory', 'sqlite://' (a new temporary file), "
+     "'sqlite:///path/to/file.db' or 'postgresql://user@host:port/dbname'"),
     ({"backend": 3}, TypeError, "or be a short form such as 'sqlite:///state.db'; got int"),
     ({"journal": 1}, TypeError, "journal must be True or False, got 1"),
     ({"region": "nowhere"}, ValueError,

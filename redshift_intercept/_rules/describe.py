@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from .._backend import Snapshot
 from .._errors import cluster_not_found, invalid_combination, invalid_value, snapshot_not_found
-from .._paging import Order, page_size, paginate
+from .._paging import Order, encode_marker, marker_bound, page_size, paginate
 from .._records import PENDING
 from .._tags import TagFilter
 from .scope import Scope, settled, shared_with, snapshot_arn_parts, view
@@ -133,6 +133,11 @@ def describe_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str
     order = _order(params.get("SortingEntities", []))
     named = params.get("SnapshotIdentifier") or params.get("SnapshotArn")
 
+    scan = getattr(scope.backend, "scan_snapshots", None)
+    if scan is not None and order is _DEFAULT_ORDER and not named and params.get("OwnerAccount") in (
+            None, scope.account_id):
+        page, marker = _scanned_page(scope, scan, params, size)
+        return _result(scope, page, marker)
     records = _visible(scope, params)
     if named and not records:
         raise snapshot_not_found(params.get("SnapshotIdentifier") or named)
@@ -140,7 +145,46 @@ def describe_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict[str
     tests = _filters(scope, params)
     matched = [r for r in records if all(test(r) for test in tests)] if tests else records
     page, marker = paginate(matched, order, params.get("Marker"), size, "DescribeClusterSnapshots")
+    return _result(scope, page, marker)
+
+
+def _result(scope: Scope, page: List[Snapshot], marker: Optional[str]) -> Dict[str, Any]:
     result: Dict[str, Any] = {"Snapshots": [view(scope, r) for r in page]}
     if marker is not None:
         result["Marker"] = marker
     return result
+
+
+_SCAN_BATCH_MAX = 1000
+
+
+def _scanned_page(scope: Scope, scan: Callable[..., List[Snapshot]], params: Dict[str, Any],
+                  size: int) -> tuple[List[Snapshot], Optional[str]]:
+    """The page of a listing in the default order from a backend's index
+    (``PageScan``): the same page as listing everything and sorting, read in
+    batches from right after the marker until ``size + 1`` snapshots match.
+    A page costs what it reads: ``size + 1`` rows for the caller's own
+    snapshots, more when filters or other accounts' unshared snapshots
+    (in a listing of every owner) are skipped."""
+    bound = marker_bound(_DEFAULT_ORDER, params.get("Marker"), "DescribeClusterSnapshots")
+    me = scope.account_id
+    own_only = params.get("OwnerAccount") == me
+    tests = _filters(scope, params)
+    page: List[Snapshot] = []
+    batch = size + 1
+    while True:
+        rows = scan(me if own_only else None, scope.region, bound, batch)
+        for record in rows:
+            if record["OwnerAccount"] != me and not (
+                    record["SnapshotType"] == "manual" and shared_with(record, me)):
+                continue
+            if PENDING in record:
+                record = settled(scope, record)
+            if all(test(record) for test in tests):
+                page.append(record)
+                if len(page) > size:
+                    return page[:size], encode_marker(_default_key(page[size - 1]))
+        if len(rows) < batch:
+            return page, None
+        bound = _default_key(rows[-1])
+        batch = min(batch * 2, _SCAN_BATCH_MAX)
