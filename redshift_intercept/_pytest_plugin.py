@@ -8,6 +8,8 @@ creates a client.
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from typing import TYPE_CHECKING, Any, Dict, Iterator
 
 import pytest
@@ -24,7 +26,8 @@ MARKER = "redshift_intercept"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     help_text = ("default backend of the redshift_intercept fixture: 'memory' (default), 'sqlite://' "
-                 "(a fresh SQLite file per test) or 'sqlite:///path/to/file.db' (one file, shared)")
+                 "(a fresh SQLite file per test), 'sqlite:///path/to/file.db' (one file, shared) or "
+                 "'postgresql://user@host:port/dbname' (one database; each test in its own namespace)")
     parser.getgroup("redshift-intercept").addoption(
         "--redshift-intercept-backend", dest="redshift_intercept_backend", default=None,
         metavar="BACKEND", help=help_text)
@@ -42,6 +45,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+_POSTGRES = pytest.StashKey[Dict[str, Any]]()
+
+
+def _postgres_backend(config: pytest.Config, dsn: str) -> Any:
+    """A ``PostgresBackend`` on ``dsn`` in a namespace of its own: tests
+    (and pytest-xdist workers, on any machine) share the database, never the
+    state. One backend per DSN stays open for the session, so tests share
+    its connections and the schema is checked once."""
+    from ._postgres import PostgresBackend
+
+    anchors = config.stash.setdefault(_POSTGRES, {})
+    if dsn not in anchors:
+        anchors[dsn] = PostgresBackend(dsn)
+    return PostgresBackend(dsn, namespace=f"pytest-{int(time.time())}-{uuid.uuid4().hex[:16]}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for anchor in config.stash.get(_POSTGRES, {}).values():
+        anchor.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -92,14 +114,17 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
     options = _options(request.node)
     seed = options.pop("snapshots", None)
     assert_all_handled = options.pop("assert_all_handled", True)
+    namespaced = None  # a PostgresBackend in this test's own namespace
     if "backend" not in options:
         default = (request.config.getoption("redshift_intercept_backend")
                    or request.config.getini("redshift_intercept_backend"))
         if default in ("sqlite", "sqlite://"):
             default = "sqlite:///" + str(request.getfixturevalue("tmp_path") / "redshift-intercept.db")
+        if isinstance(default, str) and default.startswith(("postgresql://", "postgres://")):
+            default = namespaced = _postgres_backend(request.config, default)
         if default:
             options["backend"] = default
-    owned = isinstance(options.get("backend"), str)
+    owned = isinstance(options.get("backend"), str) or namespaced is not None
     rs = intercept(**options)
     try:
         with rs:
@@ -109,8 +134,12 @@ def redshift_intercept(request: pytest.FixtureRequest) -> Iterator[RedshiftInter
                 rs.load_snapshots(seed)
             yield rs
     finally:
-        if owned and hasattr(rs.backend, "close"):
-            rs.backend.close()
+        try:
+            if namespaced is not None:
+                namespaced.clear()
+        finally:
+            if owned and hasattr(rs.backend, "close"):
+                rs.backend.close()
     report = request.node.stash.get(_CALL_REPORT, None)
     if assert_all_handled and rs.unhandled and report is not None and report.passed:
         pytest.fail(_unhandled_message(rs), pytrace=False)

@@ -283,6 +283,6 @@ def test_the_marker_backend_wins_over_the_option(suite):
 
 def test_a_bad_backend_option_names_the_problem(suite):
     suite.makepyfile(BACKEND_PROBE)
-    result = suite.runpytest("--redshift-intercept-backend=postgres://x")
+    result = suite.runpytest("--redshift-intercept-backend=mysql://x")
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines(["*ValueError: backend 'postgres://x' is not a backend short form*"])
+    result.stdout.fnmatch_lines(["*ValueError: backend 'mysql://x' is not a backend short form*"])
