@@ -19,7 +19,7 @@
 # As root the server runs as the `postgres` user (PostgreSQL refuses to run as root); otherwise as
 # the current user. It listens on 127.0.0.1 only, on a free port, with its unix socket in its own
 # dir. Trust auth for local and 127.0.0.1 connections, except the role rsi_pw, which needs its
-# password (scram-sha-256). Human-readable messages go to stderr; stdout carries only the exports.
+# password (scram-sha-256) and may do what rsi may (it is a member). Human-readable messages go to stderr; stdout carries only the exports.
 set -euo pipefail
 shopt -s inherit_errexit   # a failure inside $(...) stops the script too
 
@@ -151,6 +151,7 @@ CREATE DATABASE $DB OWNER $ROLE;
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE $PW_ROLE LOGIN PASSWORD '$PW_SECRET';
 GRANT ALL ON DATABASE $DB TO $PW_ROLE;
+GRANT $ROLE TO $PW_ROLE;
 EOF
     then
         stop_dir "$dir"; die "could not create the role and database"

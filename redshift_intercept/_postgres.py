@@ -240,7 +240,9 @@ class _Pool:
 
     def __init__(self, dsn: str, kwargs: Dict[str, Any], where: str, size: int, timeout: float) -> None:
         self.dsn, self.kwargs, self.where, self.size, self.timeout = dsn, kwargs, where, size, timeout
-        self.deadline = timeout + 1.0  # the watchdog's limit for one statement
+        # The watchdog's limit for one statement: past the server's own limits
+        # (lock_timeout, then statement_timeout), which answer when the server can.
+        self.deadline = 2 * timeout + 1.0
         self.users = 0
         self.ready: Set[str] = set()  # schemas checked (and created or migrated) by this process
         self._reset()
@@ -414,7 +416,7 @@ def _connect_kwargs(given: Dict[str, Any], timeout: float, durable: bool) -> Dic
         "keepalives_count": 3, "tcp_user_timeout": ms,
     }
     kwargs = {key: value for key, value in defaults.items() if key not in given}
-    options = [f"-c statement_timeout={ms}", f"-c lock_timeout={ms}",
+    options = [f"-c statement_timeout={ms * 3 // 2}", f"-c lock_timeout={ms}",
                f"-c idle_in_transaction_session_timeout={2 * ms}", "-c TimeZone=UTC"]
     if not durable:
         options.append("-c synchronous_commit=off")
@@ -447,12 +449,12 @@ class PostgresBackend:
     but not the state (the pytest plugin gives each test its own).
 
     ``timeout`` (seconds) bounds every wait: connecting (``connect_timeout``),
-    a statement and a lock wait on the server (``statement_timeout``,
-    ``lock_timeout``), a dead network (TCP keepalives, ``tcp_user_timeout``),
-    a server that stopped answering altogether (a watchdog shuts the socket
-    after ``timeout`` + 1 s), waiting for a free pooled connection, and
-    retrying a unit that keeps meeting conflicts. Past it, the call raises
-    :class:`BackendError`. ``pool_size``: connections per process (shared
+    a lock wait on the server (``lock_timeout``; a statement gets 1.5 x
+    ``timeout``, ``statement_timeout``), a dead network (TCP keepalives,
+    ``tcp_user_timeout``), a server that stopped answering altogether (a
+    watchdog shuts the socket of a statement waiting 2 x ``timeout`` + 1 s),
+    waiting for a free pooled connection, and retrying a unit that keeps
+    meeting conflicts. Past it, the call raises :class:`BackendError`. ``pool_size``: connections per process (shared
     with other ``PostgresBackend`` objects with the same DSN and settings).
     ``durable=False`` (default) commits with ``synchronous_commit=off``: a
     server crash may lose the last few commits (never half of one), as SQLite

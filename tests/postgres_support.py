@@ -57,3 +57,58 @@ def require_postgres() -> str:
 def unique(prefix: str = "t") -> str:
     """A fresh namespace or schema name."""
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+THROWAWAY = os.path.join(ROOT, ".ci", "pg-throwaway.sh")
+
+
+class OwnServer:
+    """A throwaway PostgreSQL server of the test's own (``.ci/pg-throwaway.sh``),
+    which the test may stop and start again; always removed at the end."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        require_postgres()  # same rules: skip, or fail under REQUIRE, when there is no PostgreSQL
+        done = subprocess.run([THROWAWAY, "start"], capture_output=True, text=True, timeout=180)
+        if done.returncode != 0:
+            message = f"cannot start a throwaway PostgreSQL server: {done.stderr.strip()[-500:]}"
+            if os.environ.get(REQUIRE_VARIABLE) == "1":
+                pytest.fail(message, pytrace=False)
+            pytest.skip(message)
+        env = dict(line.removeprefix("export ").split("=", 1) for line in done.stdout.splitlines())
+        self.dsn, self.password_dsn = env[DSN_VARIABLE], env[PASSWORD_DSN_VARIABLE]
+        self.directory = env["PG_THROWAWAY_DIR"]
+        with open(os.path.join(self.directory, "bin")) as bin_file, \
+                open(os.path.join(self.directory, "port")) as port_file:
+            self.bin, self.port = bin_file.read().strip(), port_file.read().strip()
+
+    def pg_ctl(self, *args: str) -> None:
+        import subprocess
+
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        subprocess.run([*as_postgres, f"{self.bin}/pg_ctl", "-D", os.path.join(self.directory, "data"), *args],
+                       check=True, capture_output=True, timeout=120)
+
+    def stop(self) -> None:
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        self.pg_ctl("-o", f"-p {self.port}", "-l", os.path.join(self.directory, "server.log"), "-w", "start")
+
+    def remove(self) -> None:
+        import subprocess
+
+        subprocess.run([THROWAWAY, "stop", self.directory], capture_output=True, timeout=120)
+
+
+def need_psycopg() -> None:
+    """Skip (fail under REDSHIFT_INTERCEPT_REQUIRE_POSTGRES=1) without psycopg."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        message = "psycopg is not installed: pip install -e '.[test,postgres]'"
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{REQUIRE_VARIABLE}=1 but {message}", pytrace=False)
+        pytest.skip(message)
