@@ -460,3 +460,40 @@ def test_the_short_form_and_intercept(postgres_dsn):
         assert rs.journal()[-1].params == {"SnapshotIdentifier": name}
         assert repr(rs.backend).startswith(f"<PostgresBackend {postgres_dsn} schema 'redshift_intercept'")
     rs.backend.close()
+
+
+# ---------------------------------------------------------------- pytest
+
+
+PLUGIN_PROBE = '''
+import pytest
+from redshift_intercept.testing import make_client
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_each_test_has_the_database_to_itself(redshift_intercept, n):
+    rs = redshift_intercept
+    assert type(rs.backend).__name__ == "PostgresBackend"
+    assert rs.snapshots() == [] and rs.clusters() == []
+    rs.add_snapshot(SnapshotIdentifier="same")
+    make_client().delete_cluster_snapshot(SnapshotIdentifier="same")
+    rs.add_snapshot(SnapshotIdentifier="same")
+    rs.add_cluster(ClusterIdentifier="prod")
+    assert [s["SnapshotIdentifier"] for s in rs.snapshots()] == ["same"]
+'''
+
+
+def test_suites_share_one_database_each_test_in_its_own_namespace(postgres_dsn, sql, tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "test_probe.py").write_text(PLUGIN_PROBE)
+    runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                              f"--redshift-intercept-backend={postgres_dsn}", "test_probe.py"],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for _ in range(3)]  # as pytest-xdist workers on three machines would
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    assert all("6 passed" in output for output in outputs), outputs
+    assert sql("SELECT count(*) FROM redshift_intercept.snapshots WHERE namespace LIKE 'pytest-%%'") == [(0,)]
