@@ -174,7 +174,8 @@ def redact(dsn: str) -> str:
 _HINTS = (
     ("password authentication failed", "check the password in the DSN (or PGPASSWORD / ~/.pgpass)"),
     ("no password supplied", "the server wants a password: put it in the DSN, PGPASSWORD or ~/.pgpass"),
-    ("does not exist", "check the user and database names in the DSN"),
+    ('database "', "check the user and database names in the DSN"),  # database "x" does not exist
+    ('role "', "check the user and database names in the DSN"),  # role "x" does not exist
     ("Connection refused", "is the server running and listening on that host and port?"),
     ("No such file or directory", "is the server running, with its socket in that directory?"),
     ("failed to resolve host", "check the host name in the DSN"),

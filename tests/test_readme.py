@@ -25,8 +25,10 @@ def test_pytest_quickstart_runs(pytester):
 def test_readme_names_the_commands_ci_runs():
     text = README.read_text(encoding="utf-8")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -e '.[test]'" in text and "pip install --quiet -e '.[test]'" in ci
+    assert "pip install -e '.[test]'" in text and "pip install -e '.[test,postgres]'" in text
+    assert "pip install --quiet -e \".[$extras]\"" in ci and "extras=test" in ci and "extras=test,postgres" in ci
     assert "python -m pytest" in text and '"$py" -m pytest' in ci
+    assert ".ci/pg-throwaway.sh run -- python -m pytest" in text and ".ci/pg-throwaway.sh start" in ci
 
 
 def test_first_command_is_the_command_line_on_the_shipped_example():
