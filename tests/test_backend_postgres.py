@@ -18,7 +18,14 @@ from redshift_intercept.testing import ACCOUNT, REGION, BackendConformance, asse
 from tests.postgres_support import PASSWORD_DSN_VARIABLE, OwnServer, require_postgres, unique
 
 
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    """Every test here skips (fails under REDSHIFT_INTERCEPT_REQUIRE_POSTGRES=1) without a server."""
+    require_postgres()
+
+
 def _backend(**options):
+    dsn = require_postgres()
     from redshift_intercept._postgres import PostgresBackend
 
     class Tidy(PostgresBackend):
@@ -29,7 +36,7 @@ def _backend(**options):
                 self.clear()
             super().close()
 
-    return Tidy(require_postgres(), **options)
+    return Tidy(dsn, **options)
 
 
 class TestPostgresBackend(BackendConformance):
