@@ -376,6 +376,7 @@ def _after_fork_in_child() -> None:
         pool._reset()
     for backend in list(_BACKENDS):
         backend._local = threading.local()
+        backend._conflicts_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -458,8 +459,9 @@ class PostgresBackend:
     ``tcp_user_timeout``), a server that stopped answering altogether (a
     watchdog shuts the socket of a statement waiting 2 x ``timeout`` + 1 s),
     waiting for a free pooled connection, and retrying a unit that keeps
-    meeting conflicts. Past it, the call raises :class:`BackendError`. ``pool_size``: connections per process (shared
-    with other ``PostgresBackend`` objects with the same DSN and settings).
+    meeting conflicts. Past it, the call raises :class:`BackendError`.
+    ``pool_size``: connections per process (shared with other
+    ``PostgresBackend`` objects with the same DSN and settings).
     ``durable=False`` (default) commits with ``synchronous_commit=off``: a
     server crash may lose the last few commits (never half of one), as SQLite
     in WAL mode with ``synchronous=NORMAL`` does; ``True`` waits for the WAL
@@ -503,6 +505,7 @@ class PostgresBackend:
         """Units of this object (in this process) run again after a serialization failure or deadlock."""
         self._q = _queries(schema)
         self._local = threading.local()  # .unit: the unit this thread is in
+        self._conflicts_lock = threading.Lock()
         self._closed = False
         key = (dsn, self.timeout, pool_size, durable)
         with _REGISTRY_LOCK:
@@ -744,7 +747,8 @@ class PostgresBackend:
             # A serialization failure or deadlock (perhaps swallowed by work): roll back, run again.
             self._end(unit)
             conflicts += 1
-            self.conflicts += 1
+            with self._conflicts_lock:
+                self.conflicts += 1
             if time.monotonic() >= deadline:
                 raise BackendError(
                     f"PostgreSQL {self.dsn}: a unit of work met a conflicting concurrent change {conflicts} "
