@@ -10,7 +10,9 @@
   1,000 and 100,000 stored: PostgreSQL pages from its index (``PageScan``),
   the others list and sort everything;
 - throughput: 1, 4 and 8 processes deleting their own snapshots at once on
-  one database (calls per second, all processes together);
+  one database (calls per second, all processes together), next to a control:
+  as many processes each deleting from a MemoryBackend of its own, which share
+  nothing, so that their growth is what the machine gives more processes;
 - PASS/FAIL for the issue 16 target: PostgreSQL delete within 3x SQLite's.
 
 The DSN comes from ``--dsn`` or ``REDSHIFT_INTERCEPT_TEST_POSTGRES``; the run
@@ -139,8 +141,10 @@ def page_costs(cases: List[Case], rounds: int, client: Any) -> Dict[str, List[fl
     return results
 
 
-def _deleter(dsn: str, namespace: str, count: int, start: Any) -> tuple:
-    backend = PostgresBackend(dsn, namespace=namespace)
+def _deleter(dsn: Optional[str], namespace: str, count: int, start: Any) -> tuple:
+    """Delete ``count`` snapshots of this process's own; ``dsn=None``: on a
+    MemoryBackend of its own (shares nothing: what the machine allows)."""
+    backend: Any = MemoryBackend() if dsn is None else PostgresBackend(dsn, namespace=namespace)
     client = make_client()
     with intercept(backend=backend) as rs:
         for i in range(count):
@@ -151,18 +155,22 @@ def _deleter(dsn: str, namespace: str, count: int, start: Any) -> tuple:
         for i in range(count):
             client.delete_cluster_snapshot(SnapshotIdentifier=f"p{os.getpid()}-{i}")
         ended = time.perf_counter()
+    if dsn is None:
+        return began, ended, 0
     backend.close()
     return began, ended, backend.conflicts
 
 
-def throughput(dsn: str, processes: int, count: int) -> tuple:
+def throughput(dsn: Optional[str], processes: int, count: int) -> tuple:
     namespace = f"bench-{uuid.uuid4().hex[:12]}"
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         start = manager.Barrier(processes)
         with context.Pool(processes) as pool:
             spans = pool.starmap(_deleter, [(dsn, namespace, count, start)] * processes)
-    PostgresBackend(dsn, namespace=namespace).clear()
+    if dsn is not None:
+        with PostgresBackend(dsn, namespace=namespace) as backend:
+            backend.clear()
     rate = processes * count / (max(span[1] for span in spans) - min(span[0] for span in spans))
     return rate, sum(span[2] for span in spans)
 
@@ -179,6 +187,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller stores and fewer rounds (about 2 minutes)")
     parser.add_argument("--dsn", default=os.environ.get("REDSHIFT_INTERCEPT_TEST_POSTGRES"))
+    parser.add_argument("--only", choices=("calls", "pages", "throughput"), help="run one section")
     args = parser.parse_args()
     if not args.dsn:
         parser.error("no DSN: pass --dsn, or run under .ci/pg-throwaway.sh run -- python benchmarks/postgres.py")
@@ -202,64 +211,84 @@ def main() -> int:
           f"{settings.get('fsync')}; our sessions synchronous_commit=off), Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     client = make_client()
+    verdict: List[float] = []
     try:
-        print(f"\n## Per call: {rounds} interleaved rounds of {batch} calls (median per call; fastest-slowest round)")
-        sizes = [10, big]
-        cases = []
-        for stored in sizes:
-            cases += [Case(f"memory {stored:,}", MemoryBackend(), stored),
-                      Case(f"sqlite {stored:,}", SqliteBackend(os.path.join(tmp, f"{stored}.db")), stored),
-                      Case(f"postgres {stored:,}", pg(), stored)]
-        results = per_call(cases, rounds, batch, client)
-        print("\n| backend, stored | delete | describe-by-id |\n|---|---|---|")
-        for case in cases:
-            cells = [f"{_us(statistics.median(r))} ({_us(min(r))}-{_us(max(r))})"
-                     for r in (results[case.name]["delete"], results[case.name]["describe"])]
-            print(f"| {case.name} | {cells[0]} | {cells[1]} |")
-        print("\n| ratio | delete | describe-by-id |\n|---|---|---|")
-        verdict = []
-        for stored in sizes:
-            for other in ("sqlite", "memory"):
-                a, b = results[f"postgres {stored:,}"], results[f"{other} {stored:,}"]
-                cells = [f"{statistics.median(a[op]) / statistics.median(b[op]):.2f} (paired "
-                         f"{_paired(a[op], b[op]):.2f})" for op in ("delete", "describe")]
-                print(f"| postgres / {other}, {stored:,} stored | {cells[0]} | {cells[1]} |")
-                if other == "sqlite":
-                    verdict.append(_paired(a["delete"], b["delete"]))
-        for name in ("memory", "sqlite", "postgres"):
-            a, b = results[f"{name} {big:,}"], results[f"{name} 10"]
-            print(f"| {name} {big:,} / 10 stored | {_paired(a['delete'], b['delete']):.2f} (paired) | "
-                  f"{_paired(a['describe'], b['describe']):.2f} (paired) |")
-
-        print("\n## A describe page of 20 from the middle of the listing (by Marker)")
-        page_sizes = [1_000, big]
-        pages = [Case(f"memory {n:,}", MemoryBackend(), n) for n in page_sizes]
-        pages += [Case(f"sqlite {n:,}", SqliteBackend(os.path.join(tmp, f"page{n}.db")), n) for n in page_sizes]
-        pages += [Case(f"postgres {n:,}", pg(), n) for n in page_sizes]
-        page_results = page_costs(pages, max(3, rounds // 2), client)
-        print("\n| backend | 1,000 stored | " + f"{big:,} stored | growth (paired) |\n|---|---|---|---|")
-        for name in ("memory", "sqlite", "postgres"):
-            a, b = page_results[f"{name} 1,000"], page_results[f"{name} {big:,}"]
-            print(f"| {name} | {_us(statistics.median(a))} | {_us(statistics.median(b))} | x{_paired(b, a):.2f} |")
-
-        print("\n## Throughput: processes deleting their own snapshots on one database at once")
-        count = 150 if args.quick else 400
-        print("\n| processes | deletes per second | vs 1 process | units run again after a conflict |\n"
-              "|---|---|---|---|")
-        base = None
-        for processes in (1, 4, 8):
-            rate, conflicts = throughput(args.dsn, processes, count)
-            base = base or rate
-            print(f"| {processes} | {rate:,.0f} | x{rate / base:.2f} | {conflicts} of {processes * count} |")
-
-        target = statistics.median(verdict)
-        print(f"\nissue 16 target, PostgreSQL delete within 3x SQLite's (paired, median over store sizes): "
-              f"{target:.2f} -> {'PASS' if target <= 3 else 'FAIL'}")
+        if args.only in (None, "calls"):
+            verdict = _calls(args, big, rounds, batch, client, tmp, pg)
+        if args.only in (None, "pages"):
+            _pages(big, rounds, client, tmp, pg)
+        if args.only in (None, "throughput"):
+            _throughput(args)
+        if verdict:
+            target = statistics.median(verdict)
+            print(f"\nissue 16 target, PostgreSQL delete within 3x SQLite's (paired, median over store sizes): "
+                  f"{target:.2f} -> {'PASS' if target <= 3 else 'FAIL'}")
     finally:
         for backend in made:
             backend.clear()
             backend.close()
     return 0
+
+
+def _calls(args: Any, big: int, rounds: int, batch: int, client: Any, tmp: str,
+           pg: Callable[[], Any]) -> List[float]:
+    print(f"\n## Per call: {rounds} interleaved rounds of {batch} calls (median per call; fastest-slowest round)")
+    sizes = [10, big]
+    cases = []
+    for stored in sizes:
+        cases += [Case(f"memory {stored:,}", MemoryBackend(), stored),
+                  Case(f"sqlite {stored:,}", SqliteBackend(os.path.join(tmp, f"{stored}.db")), stored),
+                  Case(f"postgres {stored:,}", pg(), stored)]
+    results = per_call(cases, rounds, batch, client)
+    print("\n| backend, stored | delete | describe-by-id |\n|---|---|---|")
+    for case in cases:
+        cells = [f"{_us(statistics.median(r))} ({_us(min(r))}-{_us(max(r))})"
+                 for r in (results[case.name]["delete"], results[case.name]["describe"])]
+        print(f"| {case.name} | {cells[0]} | {cells[1]} |")
+    print("\n| ratio | delete | describe-by-id |\n|---|---|---|")
+    verdict: List[float] = []
+    for stored in sizes:
+        for other in ("sqlite", "memory"):
+            a, b = results[f"postgres {stored:,}"], results[f"{other} {stored:,}"]
+            cells = [f"{statistics.median(a[op]) / statistics.median(b[op]):.2f} (paired "
+                     f"{_paired(a[op], b[op]):.2f})" for op in ("delete", "describe")]
+            print(f"| postgres / {other}, {stored:,} stored | {cells[0]} | {cells[1]} |")
+            if other == "sqlite":
+                verdict.append(_paired(a["delete"], b["delete"]))
+    for name in ("memory", "sqlite", "postgres"):
+        a, b = results[f"{name} {big:,}"], results[f"{name} 10"]
+        print(f"| {name} {big:,} / 10 stored | {_paired(a['delete'], b['delete']):.2f} (paired) | "
+              f"{_paired(a['describe'], b['describe']):.2f} (paired) |")
+    return verdict
+
+
+def _pages(big: int, rounds: int, client: Any, tmp: str, pg: Callable[[], Any]) -> None:
+    print("\n## A describe page of 20 from the middle of the listing (by Marker)")
+    page_sizes = [1_000, big]
+    pages = [Case(f"memory {n:,}", MemoryBackend(), n) for n in page_sizes]
+    pages += [Case(f"sqlite {n:,}", SqliteBackend(os.path.join(tmp, f"page{n}.db")), n) for n in page_sizes]
+    pages += [Case(f"postgres {n:,}", pg(), n) for n in page_sizes]
+    page_results = page_costs(pages, max(3, rounds // 2), client)
+    print("\n| backend | 1,000 stored | " + f"{big:,} stored | growth (paired) |\n|---|---|---|---|")
+    for name in ("memory", "sqlite", "postgres"):
+        a, b = page_results[f"{name} 1,000"], page_results[f"{name} {big:,}"]
+        print(f"| {name} | {_us(statistics.median(a))} | {_us(statistics.median(b))} | x{_paired(b, a):.2f} |")
+
+
+def _throughput(args: Any) -> None:
+    print("\n## Throughput: processes deleting their own snapshots on one database at once")
+    print("(control: as many processes each on a MemoryBackend of its own, sharing nothing: how much more "
+          "the machine gives more processes)")
+    count = 150 if args.quick else 400
+    print("\n| processes | PostgreSQL deletes/s | vs 1 process | units run again after a conflict | "
+          "control deletes/s | control vs 1 process |\n|---|---|---|---|---|---|")
+    base = control_base = None
+    for processes in (1, 4, 8):
+        rate, conflicts = throughput(args.dsn, processes, count)
+        control, _ = throughput(None, processes, count)
+        base, control_base = base or rate, control_base or control
+        print(f"| {processes} | {rate:,.0f} | x{rate / base:.2f} | {conflicts} of {processes * count} | "
+              f"{control:,.0f} | x{control / control_base:.2f} |")
 
 
 if __name__ == "__main__":
