@@ -506,7 +506,6 @@ class PostgresBackend:
         self._q = _queries(schema)
         self._local = threading.local()  # .unit: the unit this thread is in
         self._conflicts_lock = threading.Lock()
-        self._closed = False
         key = (dsn, self.timeout, pool_size, durable)
         with _REGISTRY_LOCK:
             pool = _REGISTRY.get(key)
@@ -515,6 +514,7 @@ class PostgresBackend:
                                               pool_size, self.timeout)
             pool.users += 1
         self._pool = pool
+        self._closed = False
         try:
             if schema not in pool.ready:
                 self._prepare()
@@ -535,11 +535,15 @@ class PostgresBackend:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # e.g. at interpreter shutdown, or a failed __init__
+            self.close()
+
     def close(self) -> None:
         """Give this object's share of the pool back; the last object using a
         pool closes its idle connections. Later calls raise BackendError;
         closing twice is harmless."""
-        if self._closed:
+        if getattr(self, "_closed", True):  # closed, or __init__ stopped before the pool
             return
         self._closed = True
         pool = self._pool

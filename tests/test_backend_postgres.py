@@ -504,3 +504,28 @@ def test_suites_share_one_database_each_test_in_its_own_namespace(postgres_dsn, 
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
     assert all("6 passed" in output for output in outputs), outputs
     assert sql("SELECT count(*) FROM redshift_intercept.snapshots WHERE namespace LIKE 'pytest-%%'") == [(0,)]
+
+
+def test_a_backend_nobody_closes_gives_its_connections_back_when_collected(postgres_dsn, sql):
+    import gc
+
+    from redshift_intercept import intercept
+
+    name = unique("collected")
+    dsn = postgres_dsn + ("&" if "?" in postgres_dsn else "?") + f"application_name={name}"
+    def use(interceptor) -> None:
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda _: interceptor.snapshots(), range(12)))
+
+    rs = intercept(backend=dsn)  # the short form: nobody calls close()
+    use(rs)
+    sessions = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+    assert sql(sessions, (name,))[0][0] >= 1
+
+    del rs
+    gc.collect()
+
+    deadline = time.monotonic() + 10
+    while sql(sessions, (name,))[0][0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sql(sessions, (name,)) == [(0,)]
