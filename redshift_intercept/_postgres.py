@@ -35,6 +35,7 @@ else in the package imports this module, so nothing else needs psycopg.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import functools
 import os
 import random
@@ -42,7 +43,7 @@ import socket
 import threading
 import time
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar, Union
 
 try:
     import psycopg
@@ -53,18 +54,21 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
     raise ImportError("PostgresBackend needs psycopg 3: pip install 'redshift-intercept[postgres]' "
                       f"({_missing})") from _missing
 
-from ._backend import CLUSTER, SNAPSHOT, Record, key_of
+from ._backend import CLUSTER, DUE, EVENT_ID, SNAPSHOT, Due, EventKey, Record, key_of
 from ._sqlite import _REQUIRED, BackendError, decode_record, encode_record
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Stored in the schema's ``meta`` table as ``schema_version``."""
 APPLICATION = "redshift-intercept"
 """``meta.application`` of our schemas: tells them from foreign ones."""
 
-_TABLES = {"meta", "snapshots", "clusters", "calls"}
-_DDL = (
+_Step = Union[str, Callable[["_Conn", str], None]]
+"""A schema step: SQL with ``{s}`` for the quoted schema name, or a function
+of the connection and that name."""
+
+_VERSION_1: Tuple[str, ...] = (
     "CREATE TABLE {s}.meta (key text PRIMARY KEY, value text NOT NULL)",
     """CREATE TABLE {s}.snapshots (
         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -94,17 +98,69 @@ _DDL = (
         namespace text COLLATE "C" NOT NULL,
         call text NOT NULL)""",
     "CREATE INDEX calls_in_order ON {s}.calls (namespace, seq)",
+)
+"""Schema version 1 (the backend protocol before the service's clock); migrations build on it."""
+
+# Schema version 2 (backend protocol v3): the columns the service's clock and the
+# snapshot quota read, copied out of the record when it is written, each under an
+# index (due: partial, so records with nothing due cost nothing), and the event log.
+_VERSION_2: Tuple[str, ...] = (
+    "ALTER TABLE {s}.snapshots ADD COLUMN due timestamptz",
+    'ALTER TABLE {s}.snapshots ADD COLUMN snapshot_type text COLLATE "C"',
+    "ALTER TABLE {s}.clusters ADD COLUMN due timestamptz",
+    "CREATE INDEX snapshots_due ON {s}.snapshots (namespace, due) WHERE due IS NOT NULL",
+    "CREATE INDEX clusters_due ON {s}.clusters (namespace, due) WHERE due IS NOT NULL",
+    "CREATE INDEX snapshots_by_type ON {s}.snapshots (namespace, account_id, region, snapshot_type)",
+    """CREATE TABLE {s}.events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        namespace text COLLATE "C" NOT NULL,
+        account_id text COLLATE "C" NOT NULL,
+        region text COLLATE "C" NOT NULL,
+        date timestamptz NOT NULL,
+        event_id text COLLATE "C" NOT NULL,
+        event text NOT NULL)""",
+    "CREATE INDEX events_by_date ON {s}.events (namespace, account_id, region, date, event_id)",
+)
+
+
+def _fill_snapshot_types(conn: _Conn, s: str) -> None:
+    """Migration 1 -> 2: copy each stored snapshot's type into its new column
+    (a row that does not decode keeps NULL; reading it reports it). Records
+    written before have no due time: the service has nothing scheduled for them."""
+    rows = conn.execute(f"SELECT seq, record FROM {s}.snapshots").fetchall()
+    filled = []
+    for seq, text in rows:
+        try:
+            snapshot_type = decode_record(text).get("SnapshotType")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            continue
+        if isinstance(snapshot_type, str):
+            filled.append((snapshot_type, seq))
+    if filled:
+        with conn.raw.cursor() as cursor:
+            cursor.executemany(f"UPDATE {s}.snapshots SET snapshot_type = %s WHERE seq = %s", filled)
+
+
+_TABLES = {"meta", "snapshots", "clusters", "calls", "events"}
+"""Every table of the current schema."""
+_DDL: Tuple[_Step, ...] = (
+    *_VERSION_1,
+    *_VERSION_2,
     f"INSERT INTO {{s}}.meta VALUES ('application', '{APPLICATION}'), ('schema_version', '{SCHEMA_VERSION}')",
 )
 # Schema changes: bump SCHEMA_VERSION, update _DDL and _TABLES, and add
-# _MIGRATIONS[n] = the statements (with {s} for the schema) that turn version
-# n into n + 1. _prepare() applies them in order, in one transaction under the
-# schema's advisory lock, and then records the new version; a schema with no
-# migration path is refused.
-_MIGRATIONS: Dict[int, Tuple[str, ...]] = {}
+# _MIGRATIONS[n] = the steps that turn version n into n + 1. _prepare()
+# applies them in order, in one transaction under the schema's advisory lock,
+# and then records the new version; a schema with no migration path is refused.
+_MIGRATIONS: Dict[int, Tuple[_Step, ...]] = {
+    # 1 -> 2: due times (the service's own work), snapshot types (the quota), events.
+    1: (*_VERSION_2, _fill_snapshot_types),
+}
 
 _COLUMN = {SNAPSHOT: "snapshot_id", CLUSTER: "cluster_id"}
 _TABLE = {SNAPSHOT: "snapshots", CLUSTER: "clusters"}
+_CLEARED = ("snapshots", "clusters", "calls", "events")
+"""The tables whose rows belong to a namespace (``clear``)."""
 _BEGIN_UNIT = "BEGIN ISOLATION LEVEL SERIALIZABLE"
 _BEGIN_ROW = "BEGIN ISOLATION LEVEL READ COMMITTED"
 
@@ -129,11 +185,34 @@ def _queries(schema: str) -> Dict[str, str]:
                                  "ORDER BY seq")
         q[f"delete {kind}"] = f"DELETE FROM {s}.{table} WHERE seq = %s"
     q["insert snapshot"] = (f"INSERT INTO {s}.snapshots (namespace, account_id, region, snapshot_id, created_at, "
-                            "owner, record) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING")
-    q["insert cluster"] = (f"INSERT INTO {s}.clusters (namespace, account_id, region, cluster_id, record) "
-                           "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING")
-    q["update snapshot"] = f"UPDATE {s}.snapshots SET record = %s, created_at = %s, owner = %s WHERE seq = %s"
-    q["update cluster"] = f"UPDATE {s}.clusters SET record = %s WHERE seq = %s"
+                            "owner, due, snapshot_type, record) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                            "ON CONFLICT DO NOTHING")
+    q["insert cluster"] = (f"INSERT INTO {s}.clusters (namespace, account_id, region, cluster_id, due, record) "
+                           "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING")
+    q["update snapshot"] = (f"UPDATE {s}.snapshots SET created_at = %s, owner = %s, due = %s, snapshot_type = %s, "
+                            "record = %s WHERE seq = %s")
+    q["update cluster"] = f"UPDATE {s}.clusters SET due = %s, record = %s WHERE seq = %s"
+    # the service's clock: the partial due indexes, one namespace at a time
+    first = "WHERE namespace = %s AND due IS NOT NULL ORDER BY due LIMIT 1"
+    q["next due"] = (f"SELECT least((SELECT due FROM {s}.snapshots {first}), "
+                     f"(SELECT due FROM {s}.clusters {first}))")
+    until = "WHERE namespace = %s AND due IS NOT NULL AND due <= %s ORDER BY due LIMIT %s"
+    q["due"] = (f"SELECT kind, account_id, region, seq, record FROM ("
+                f"(SELECT 'snapshot' AS kind, account_id, region, seq, record, due FROM {s}.snapshots {until}) "
+                f"UNION ALL (SELECT 'cluster', account_id, region, seq, record, due FROM {s}.clusters {until})"
+                ") AS found ORDER BY due LIMIT %s")
+    q["count snapshot types"] = (f"SELECT count(*) FROM (SELECT 1 FROM {s}.snapshots WHERE namespace = %s "
+                                 "AND account_id = %s AND region = %s AND snapshot_type = %s LIMIT %s) AS matching")
+    q["append event"] = (f"INSERT INTO {s}.events (namespace, account_id, region, date, event_id, event) "
+                         "VALUES (%s, %s, %s, %s, %s, %s)")
+    # read_events: one statement per combination of bounds (constant text, so each is prepared)
+    for bounds in range(8):
+        where = "namespace = %s AND account_id = %s AND region = %s"
+        where += " AND date >= %s" if bounds & 1 else ""
+        where += " AND date <= %s" if bounds & 2 else ""
+        where += " AND (date, event_id) > (%s, %s)" if bounds & 4 else ""
+        q[f"events {bounds}"] = (f"SELECT seq, event FROM {s}.events WHERE {where} "
+                                 "ORDER BY date, event_id LIMIT %s")
     order = "ORDER BY created_at, owner, snapshot_id LIMIT %s"
     q["scan"] = f"SELECT seq, record FROM {s}.snapshots WHERE namespace = %s AND region = %s {order}"
     q["scan after"] = (f"SELECT seq, record FROM {s}.snapshots WHERE namespace = %s AND region = %s "
@@ -146,7 +225,7 @@ def _queries(schema: str) -> Dict[str, str]:
     q["read calls"] = f"SELECT seq, call FROM {s}.calls WHERE namespace = %s ORDER BY seq"
     q["clear calls"] = f"DELETE FROM {s}.calls WHERE namespace = %s"
     q["count calls"] = f"SELECT count(*) FROM {s}.calls WHERE namespace = %s"
-    for table in ("snapshots", "clusters", "calls"):
+    for table in _CLEARED:
         q[f"clear {table}"] = f"DELETE FROM {s}.{table} WHERE namespace = %s"
     return q
 
@@ -566,9 +645,9 @@ class PostgresBackend:
         text = encode_record(record)
         if kind == SNAPSHOT:
             args: tuple = (self.namespace, account_id, region, identifier, record["SnapshotCreateTime"],
-                           record["OwnerAccount"], text)
+                           record["OwnerAccount"], record.get(DUE), record.get("SnapshotType"), text)
         else:
-            args = (self.namespace, account_id, region, identifier, text)
+            args = (self.namespace, account_id, region, identifier, record.get(DUE), text)
         query = self._q[f"insert {kind}"]
         return self._call(f"inserting a {kind}", lambda conn: conn.execute(query, args).rowcount == 1)
 
@@ -616,8 +695,9 @@ class PostgresBackend:
                 return None
             updated = change(self._decode(kind, row[0], row[1]))
             text = encode_record(updated)
-            values: tuple = ((text, updated["SnapshotCreateTime"], updated["OwnerAccount"], row[0])
-                             if kind == SNAPSHOT else (text, row[0]))
+            values: tuple = ((updated["SnapshotCreateTime"], updated["OwnerAccount"], updated.get(DUE),
+                              updated.get("SnapshotType"), text, row[0])
+                             if kind == SNAPSHOT else (updated.get(DUE), text, row[0]))
             self._call(f"updating a {kind}", lambda conn: conn.execute(store, values))
             return updated
 
@@ -650,6 +730,68 @@ class PostgresBackend:
             return work()  # nested: part of the outer unit
         return self._unit(work, _BEGIN_UNIT)
 
+    # ------------------------------------------------------------ the service's clock
+
+    def next_due(self) -> Optional[_dt.datetime]:
+        """``SnapshotBackend.next_due``: the first entry of each partial ``due``
+        index of this namespace, in one round trip."""
+        query, args = self._q["next due"], (self.namespace, self.namespace)
+        row = self._call("reading what is due", lambda conn: conn.execute(query, args).fetchone(), retry=True)
+        return None if row is None else row[0]
+
+    def due(self, until: _dt.datetime, limit: int) -> List[Due]:
+        """``SnapshotBackend.due``: a range of each partial ``due`` index."""
+        query = self._q["due"]
+        args = (self.namespace, until, limit, self.namespace, until, limit, limit)
+        rows = self._call("reading what is due", lambda conn: conn.execute(query, args).fetchall(), retry=True)
+        return [(kind, account_id, region, self._decode(kind, seq, text))
+                for kind, account_id, region, seq, text in rows]
+
+    def count(self, account_id: str, region: str, field: str, value: Any, limit: int,
+              kind: str = SNAPSHOT) -> int:
+        """``SnapshotBackend.count``: snapshot types from their indexed column
+        (reading at most ``limit`` index entries); other fields by reading the
+        records of the account and region."""
+        key_of(kind)
+        if kind == SNAPSHOT and field == "SnapshotType" and isinstance(value, str):
+            query = self._q["count snapshot types"]
+            args: tuple = (self.namespace, account_id, region, value, max(0, limit))
+            row = self._call(f"counting {kind}s", lambda conn: conn.execute(query, args).fetchone(), retry=True)
+            return int(row[0]) if row else 0
+        counted = 0
+        for found in self.list(account_id, region, kind):
+            if counted >= limit:
+                break
+            if found.get(field) == value:
+                counted += 1
+        return counted
+
+    def append_event(self, account_id: str, region: str, event: Dict[str, Any]) -> None:
+        """``SnapshotBackend.append_event``: inside ``atomic`` it commits with the unit."""
+        args = (self.namespace, account_id, region, event["Date"], event[EVENT_ID], encode_record(event))
+        query = self._q["append event"]
+        self._call("recording an event", lambda conn: conn.execute(query, args))
+
+    def read_events(self, account_id: str, region: str, start: Optional[_dt.datetime] = None,
+                    end: Optional[_dt.datetime] = None, after: Optional[EventKey] = None,
+                    limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """``SnapshotBackend.read_events``: a range of the ``events_by_date`` index."""
+        bounds = 0
+        args: List[Any] = [self.namespace, account_id, region]
+        if start is not None:
+            bounds |= 1
+            args.append(start)
+        if end is not None:
+            bounds |= 2
+            args.append(end)
+        if after is not None:
+            bounds |= 4
+            args.extend((after[0], after[1]))
+        args.append(None if limit is None else max(0, limit))  # LIMIT NULL: no limit
+        query, values = self._q[f"events {bounds}"], tuple(args)
+        rows = self._call("reading events", lambda conn: conn.execute(query, values).fetchall(), retry=True)
+        return [self._decode_log("events", seq, text) for seq, text in rows]
+
     # ------------------------------------------------------------ call journal
 
     def append_call(self, call: Dict[str, Any]) -> None:
@@ -663,7 +805,7 @@ class PostgresBackend:
         query = self._q["read calls"]
         rows = self._call("reading the call journal",
                           lambda conn: conn.execute(query, (self.namespace,)).fetchall(), retry=True)
-        return [self._decode_call(seq, text) for seq, text in rows]
+        return [self._decode_log("calls", seq, text) for seq, text in rows]
 
     def clear_calls(self) -> int:
         """Empty the journal of this namespace; how many calls it held."""
@@ -677,8 +819,8 @@ class PostgresBackend:
         return int(row[0]) if row else 0
 
     def clear(self) -> None:
-        """Remove every record and journal entry of this namespace (only), at once."""
-        queries = [self._q[f"clear {table}"] for table in ("snapshots", "clusters", "calls")]
+        """Remove every record, event and journal entry of this namespace (only), at once."""
+        queries = [self._q[f"clear {table}"] for table in _CLEARED]
 
         def clear_all(conn: _Conn) -> None:
             for query in queries:
@@ -839,14 +981,15 @@ class PostgresBackend:
             raise self._corrupt(f"{_TABLE[kind]} row {seq}", problem)
         return record
 
-    def _decode_call(self, seq: int, text: str) -> Dict[str, Any]:
+    def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
+        """An entry of the call journal or the event log; BackendError if it is not one."""
         try:
-            call = decode_record(text)
+            entry = decode_record(text)
         except (ValueError, TypeError, KeyError, RecursionError) as error:
-            raise self._corrupt(f"calls row {seq}", f"{type(error).__name__}: {error}") from None
-        if not isinstance(call, dict):
-            raise self._corrupt(f"calls row {seq}", f"a JSON {type(call).__name__}, not an object")
-        return call
+            raise self._corrupt(f"{table} row {seq}", f"{type(error).__name__}: {error}") from None
+        if not isinstance(entry, dict):
+            raise self._corrupt(f"{table} row {seq}", f"a JSON {type(entry).__name__}, not an object")
+        return entry
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(
@@ -871,14 +1014,14 @@ class PostgresBackend:
                 conn.execute(f"CREATE SCHEMA {s}")
             if not tables:
                 for statement in _DDL:
-                    conn.execute(statement.format(s=s))
+                    _apply(conn, statement, s)
                 return
             version = self._version(conn, s, tables)
             if version == SCHEMA_VERSION:
                 return
             for step in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[step]:
-                    conn.execute(statement.format(s=s))
+                    _apply(conn, statement, s)
             conn.execute(f"UPDATE {s}.meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
         conn, _ = self._checkout()
@@ -925,6 +1068,14 @@ class PostgresBackend:
             raise BackendError(f"{where} has unexpected tables ({listed}) for redshift-intercept schema "
                                f"version {version}. It was left untouched: use another schema.")
         return version
+
+
+def _apply(conn: _Conn, step: _Step, s: str) -> None:
+    """One schema step on ``conn``, for the schema ``s`` (quoted)."""
+    if callable(step):
+        step(conn, s)
+    else:
+        conn.execute(step.format(s=s))
 
 
 def _is_conflict(exc: BaseException) -> bool:

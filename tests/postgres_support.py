@@ -59,6 +59,37 @@ def unique(prefix: str = "t") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
 
 
+def tidy_backend(**options):
+    """A ``PostgresBackend`` on the test server (``options`` as for it,
+    typically a ``namespace=unique()``) whose ``close()`` first clears its
+    namespace, so that tests leave nothing behind; skips without a server."""
+    dsn = require_postgres()
+    from redshift_intercept._postgres import PostgresBackend
+
+    class Tidy(PostgresBackend):
+        """Closing clears the test's namespace first."""
+
+        def close(self) -> None:
+            if not self._closed:
+                self.clear()
+            super().close()
+
+    return Tidy(dsn, **options)
+
+
+def fresh_backend(kind: str, path):
+    """A new, empty backend of ``kind``: ``"memory"``, ``"sqlite"`` (a file at
+    ``path``) or ``"postgresql"`` (a namespace of its own on the test server,
+    cleared when closed; skips without a server, see tests/postgres_support.py)."""
+    from redshift_intercept import MemoryBackend, SqliteBackend
+
+    if kind == "memory":
+        return MemoryBackend()
+    if kind == "sqlite":
+        return SqliteBackend(path)
+    return tidy_backend(namespace=unique("both"))
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THROWAWAY = os.path.join(ROOT, ".ci", "pg-throwaway.sh")
 

@@ -15,7 +15,7 @@ import pytest
 
 from redshift_intercept import BackendError
 from redshift_intercept.testing import ACCOUNT, REGION, BackendConformance, assert_identical, ids, record
-from tests.postgres_support import PASSWORD_DSN_VARIABLE, OwnServer, require_postgres, unique
+from tests.postgres_support import PASSWORD_DSN_VARIABLE, OwnServer, require_postgres, tidy_backend, unique
 
 
 @pytest.fixture(autouse=True)
@@ -25,18 +25,7 @@ def _needs_postgres():
 
 
 def _backend(**options):
-    dsn = require_postgres()
-    from redshift_intercept._postgres import PostgresBackend
-
-    class Tidy(PostgresBackend):
-        """Closing clears the test's namespace first."""
-
-        def close(self) -> None:
-            if not self._closed:
-                self.clear()
-            super().close()
-
-    return Tidy(dsn, **options)
+    return tidy_backend(**options)
 
 
 class TestPostgresBackend(BackendConformance):
@@ -298,7 +287,7 @@ def test_processes_creating_the_schema_at_once_all_succeed(postgres_dsn, sql, sc
 
 
 def test_a_schema_of_a_newer_version_is_refused_and_left_untouched(postgres_dsn, sql, schema):
-    from redshift_intercept._postgres import PostgresBackend
+    from redshift_intercept._postgres import SCHEMA_VERSION, PostgresBackend
 
     with PostgresBackend(postgres_dsn, schema=schema) as backend:
         backend.insert(ACCOUNT, REGION, record("a"))
@@ -310,7 +299,7 @@ def test_a_schema_of_a_newer_version_is_refused_and_left_untouched(postgres_dsn,
 
     assert one_line(excinfo.value).endswith(
         f"schema '{schema}' was written by a newer redshift-intercept (schema version 99; this one reads "
-        "version 1). It was left untouched: upgrade redshift-intercept, or use another schema.")
+        f"version {SCHEMA_VERSION}). It was left untouched: upgrade redshift-intercept, or use another schema.")
     assert _state(sql, schema) == before
 
 
@@ -340,34 +329,81 @@ def test_an_existing_empty_schema_gets_the_tables(postgres_dsn, sql, schema):
         assert backend.insert(ACCOUNT, REGION, record("a")) is True
 
 
-def test_an_older_schema_is_migrated(postgres_dsn, sql, schema, monkeypatch):
+def _version_1_schema(sql, schema: str) -> None:
+    """A schema as PostgresBackend of schema version 1 made it (before the
+    service's clock), holding a snapshot of each type, a cluster and a call."""
+    from redshift_intercept._postgres import _VERSION_1
+    from redshift_intercept._sqlite import encode_record
+    from redshift_intercept.testing import cluster
+
+    s = f'"{schema}"'
+    sql(f"CREATE SCHEMA {s}")
+    for statement in _VERSION_1:
+        sql(statement.format(s=s))
+    sql(f"INSERT INTO {s}.meta VALUES ('application', 'redshift-intercept'), ('schema_version', '1')")
+    for made in (record("manual-1"), record("manual-2"),
+                 record("rs:prod-2024-05-01-00-00-00", SnapshotType="automated")):
+        sql(f"INSERT INTO {s}.snapshots (namespace, account_id, region, snapshot_id, created_at, owner, record) "
+            "VALUES ('', %s, %s, %s, %s, %s, %s)", (ACCOUNT, REGION, made["SnapshotIdentifier"],
+                                                  made["SnapshotCreateTime"], ACCOUNT, encode_record(made)))
+    sql(f"INSERT INTO {s}.clusters (namespace, account_id, region, cluster_id, record) VALUES ('', %s, %s, %s, %s)",
+        (ACCOUNT, REGION, "prod", encode_record(cluster("prod"))))
+    sql(f"INSERT INTO {s}.calls (namespace, call) VALUES ('', %s)", (encode_record({"operation": "Old"}),))
+
+
+def test_a_version_1_schema_is_migrated_and_keeps_its_records(postgres_dsn, sql, schema):
+    from redshift_intercept._backend import DUE
+    from redshift_intercept._postgres import SCHEMA_VERSION, PostgresBackend
+    from redshift_intercept.testing import T0, event
+
+    _version_1_schema(sql, schema)
+
+    with PostgresBackend(postgres_dsn, schema=schema, timeout=7) as backend:  # a pool of its own
+        assert ids(backend.list(ACCOUNT, REGION)) == ["manual-1", "manual-2", "rs:prod-2024-05-01-00-00-00"]
+        assert backend.get(ACCOUNT, REGION, "prod", "cluster")["ClusterIdentifier"] == "prod"
+        assert [call["operation"] for call in backend.read_calls()] == ["Old"]
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "manual", 100) == 2  # types copied out
+        assert backend.count(ACCOUNT, REGION, "SnapshotType", "automated", 100) == 1
+        assert backend.next_due() is None  # nothing written before had a due time
+        backend.update(ACCOUNT, REGION, "manual-1", lambda r: {**r, DUE: T0})
+        assert backend.next_due() == T0
+        backend.append_event(ACCOUNT, REGION, event("after the migration", T0))
+        assert [e["Message"] for e in backend.read_events(ACCOUNT, REGION)] == ["after the migration"]
+
+    assert sql(f"SELECT value FROM \"{schema}\".meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+    assert sql(f'SELECT snapshot_id, snapshot_type FROM "{schema}".snapshots ORDER BY seq') == [
+        ("manual-1", "manual"), ("manual-2", "manual"), ("rs:prod-2024-05-01-00-00-00", "automated")]
+    with PostgresBackend(postgres_dsn, schema=schema, timeout=8) as again:  # migrated once; now current
+        assert again.count(ACCOUNT, REGION, "SnapshotType", "manual", 100) == 2
+
+
+def test_a_migration_that_fails_changes_nothing(postgres_dsn, sql, schema, monkeypatch):
     from redshift_intercept import _postgres
 
-    with _postgres.PostgresBackend(postgres_dsn, schema=schema) as backend:
-        backend.insert(ACCOUNT, REGION, record("kept"))
-    monkeypatch.setattr(_postgres, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(_postgres, "_MIGRATIONS", {1: ("ALTER TABLE {s}.snapshots ADD COLUMN note text",)})
+    _version_1_schema(sql, schema)
+    before = _state(sql, schema)
 
-    with _postgres.PostgresBackend(postgres_dsn, schema=schema, timeout=7) as backend:
-        assert ids(backend.list(ACCOUNT, REGION)) == ["kept"]
+    def boom(conn, s):
+        raise _postgres.psycopg.errors.DiskFull("no space left (simulated)")
 
-    assert sql(f"SELECT value FROM \"{schema}\".meta WHERE key = 'schema_version'") == [("2",)]
-    assert ("snapshots", "note") in _state(sql, schema)[0]
+    monkeypatch.setattr(_postgres, "_MIGRATIONS", {1: (*_postgres._VERSION_2, boom)})
+    with pytest.raises(BackendError, match="preparing schema"):
+        _postgres.PostgresBackend(postgres_dsn, schema=schema, timeout=7)
+    assert _state(sql, schema) == before  # one transaction: not half migrated
 
 
 def test_an_older_schema_without_a_migration_is_refused_and_left_untouched(postgres_dsn, sql, schema, monkeypatch):
     from redshift_intercept import _postgres
 
-    _postgres.PostgresBackend(postgres_dsn, schema=schema).close()
+    _version_1_schema(sql, schema)
     before = _state(sql, schema)
-    monkeypatch.setattr(_postgres, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(_postgres, "_MIGRATIONS", {2: ("SELECT 1",)})
+    monkeypatch.setattr(_postgres, "_MIGRATIONS", {})
 
     with pytest.raises(BackendError) as excinfo:
         _postgres.PostgresBackend(postgres_dsn, schema=schema, timeout=7)
     assert one_line(excinfo.value).endswith(
-        f"schema '{schema}' has redshift-intercept schema version 1, which this version cannot migrate to 3. "
-        "It was left untouched: use another schema.")
+        f"schema '{schema}' has redshift-intercept schema version 1, which this version cannot migrate to "
+        f"{_postgres.SCHEMA_VERSION}. It was left untouched: use another schema.")
     assert _state(sql, schema) == before
 
 
