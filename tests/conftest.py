@@ -69,16 +69,21 @@ else:
     settings.load_profile(os.environ.get("REDSHIFT_INTERCEPT_HYPOTHESIS", "ci"))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def rs_both(request, tmp_path):
-    """An active interceptor on a fresh MemoryBackend, then on a fresh SqliteBackend file."""
-    from redshift_intercept import MemoryBackend, SqliteBackend, intercept
+    """An active interceptor on a fresh MemoryBackend, then on a fresh SqliteBackend file,
+    then in a fresh namespace on the test PostgreSQL server (skipped without one)."""
+    from redshift_intercept import intercept
+    from tests.postgres_support import fresh_backend
 
-    backend = MemoryBackend() if request.param == "memory" else SqliteBackend(tmp_path / "state.db")
-    with intercept(backend=backend) as interceptor:
-        yield interceptor
-    if request.param == "sqlite":
-        backend.close()
+    backend = fresh_backend(request.param, tmp_path / "state.db")
+    try:
+        with intercept(backend=backend) as interceptor:
+            yield interceptor
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
 
 
 @pytest.fixture(scope="session")

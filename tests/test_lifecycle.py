@@ -1,13 +1,15 @@
 """Time moves the service: automated snapshots on AWS's schedule and their
 expiry, manual snapshots expiring past their retention, creations settling
 with their events, what rs.events() and DescribeEvents show, and that all of
-it is done lazily, once, without scanning the store. Both backends."""
+it is done lazily, once, without scanning the store. On every backend (PostgreSQL
+when the tests have a server)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Tuple
 
 import pytest
 
@@ -346,27 +348,50 @@ def test_time_going_back_undoes_nothing_and_breaks_nothing(rs, client):
     assert automated(client) == ids_at("prod", [born, born + EIGHT_HOURS, born + 2 * EIGHT_HOURS])
 
 
-# ---------------------------------------------------------------- processes sharing a SqliteBackend
+# ---------------------------------------------------------------- processes sharing a backend
 
 
-def _catch_up_in_a_process(path: str, when: str, start, results) -> None:
+def _open_shared(where: Tuple[str, ...]) -> Any:
+    """The shared backend ``where`` names: ("sqlite", path) or ("postgresql", dsn, namespace)."""
+    if where[0] == "sqlite":
+        from redshift_intercept import SqliteBackend
+
+        return SqliteBackend(where[1])
+    from redshift_intercept._postgres import PostgresBackend
+
+    return PostgresBackend(where[1], namespace=where[2])
+
+
+def _catch_up_in_a_process(where: Tuple[str, ...], when: str, start, results) -> None:
     """Child process: look at the shared state at service time ``when``."""
-    from redshift_intercept import SqliteBackend
-
-    with SqliteBackend(path) as backend, intercept(backend=backend) as child:
+    with _open_shared(where) as backend, intercept(backend=backend) as child:
         child.clock.set(dt.datetime.fromisoformat(when))
         client = make_client()
         start.wait(timeout=60)
         results.put(len(client.describe_cluster_snapshots()["Snapshots"]))
 
 
-def test_processes_sharing_a_file_do_each_step_once(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request, tmp_path):
+    """Where processes share state: a SQLite file, then a namespace of its own on the
+    test PostgreSQL server (skipped without one; cleared at the end)."""
+    if request.param == "sqlite":
+        yield ("sqlite", str(tmp_path / "shared.db"))
+        return
+    from tests.postgres_support import require_postgres, unique
+
+    where = ("postgresql", require_postgres(), unique("shared"))
+    try:
+        yield where
+    finally:
+        with _open_shared(where) as backend:
+            backend.clear()
+
+
+def test_processes_sharing_a_backend_do_each_step_once(shared):
     import multiprocessing
 
-    from redshift_intercept import SqliteBackend
-
-    path = str(tmp_path / "shared.db")
-    with SqliteBackend(path) as backend, intercept(backend=backend) as rs:
+    with _open_shared(shared) as backend, intercept(backend=backend) as rs:
         client = make_client()
         for name in ("a", "b", "c"):
             create(client, name, AutomatedSnapshotRetentionPeriod=2)
@@ -376,7 +401,7 @@ def test_processes_sharing_a_file_do_each_step_once(tmp_path):
         when = rs.clock.now() + 3 * DAY
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(4), context.Queue()
-    processes = [context.Process(target=_catch_up_in_a_process, args=(path, when.isoformat(), start, results))
+    processes = [context.Process(target=_catch_up_in_a_process, args=(shared, when.isoformat(), start, results))
                  for _ in range(4)]
     for process in processes:
         process.start()
@@ -386,7 +411,7 @@ def test_processes_sharing_a_file_do_each_step_once(tmp_path):
         assert process.exitcode == 0
 
     assert len(set(seen)) == 1
-    with SqliteBackend(path) as backend, intercept(backend=backend) as rs:
+    with _open_shared(shared) as backend, intercept(backend=backend) as rs:
         rs.clock.set(when)
         events = rs.events()
         keys = [(e["SourceIdentifier"], e["Action"]) for e in events]

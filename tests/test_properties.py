@@ -29,10 +29,11 @@ from botocore.exceptions import ClientError, ParamValidationError
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from redshift_intercept import MemoryBackend, SqliteBackend, intercept
+from redshift_intercept import intercept
 from redshift_intercept._characters import first_unsendable
 from redshift_intercept._rules.due import retention_end
 from redshift_intercept.testing import assert_identical, make_client
+from tests.postgres_support import fresh_backend
 
 ACCOUNT, OTHER = "123456789012", "111122223333"
 ARN = "arn:aws:redshift:us-east-1:123456789012:snapshot:{cluster}/{snapshot}"
@@ -108,12 +109,12 @@ def workdir(tmp_path_factory):
 @contextlib.contextmanager
 def fresh(kind: str, workdir: Any, journal: bool = False) -> Iterator[Any]:
     """An active interceptor on a new, empty backend of ``kind``."""
-    backend: Any = MemoryBackend() if kind == "memory" else SqliteBackend(workdir / f"{next(_files)}.db")
+    backend: Any = fresh_backend(kind, workdir / f"{next(_files)}.db")
     try:
         with intercept(backend=backend, journal=journal) as rs:
             yield rs
     finally:
-        if kind == "sqlite":
+        if kind != "memory":
             backend.close()
 
 
@@ -162,7 +163,7 @@ def seed_world(rs: Any) -> None:
     rs.add_snapshot(SnapshotIdentifier="theirs", OwnerAccount=OTHER, AccountsWithRestoreAccess=[ACCOUNT])
 
 
-BACKENDS = pytest.mark.parametrize("kind", ["memory", "sqlite"])
+BACKENDS = pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
 
 # ---------------------------------------------------------------- seeds
 
