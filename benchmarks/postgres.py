@@ -35,6 +35,7 @@ import uuid
 from typing import Any, Callable, Dict, List, Optional
 
 from redshift_intercept import MemoryBackend, SqliteBackend, intercept
+from redshift_intercept._backend import DUE
 from redshift_intercept._postgres import PostgresBackend
 from redshift_intercept._records import new_snapshot
 from redshift_intercept._sqlite import encode_record
@@ -57,10 +58,10 @@ def _seed(backend: Any, count: int) -> None:
 
         with psycopg.connect(os.environ["_BENCH_DSN"]) as conn, conn.cursor() as cursor, cursor.copy(
                 f'COPY "{backend.schema}".snapshots (namespace, account_id, region, snapshot_id, created_at, '
-                "owner, record) FROM STDIN") as copy:
-            for r in records:
+                "owner, due, snapshot_type, record) FROM STDIN") as copy:
+            for r in records:  # every column the backend copies out of a record, as it writes them
                 copy.write_row((backend.namespace, ACCOUNT, REGION, r["SnapshotIdentifier"],
-                                r["SnapshotCreateTime"], ACCOUNT, encode_record(r)))
+                                r["SnapshotCreateTime"], ACCOUNT, r.get(DUE), r["SnapshotType"], encode_record(r)))
         with psycopg.connect(os.environ["_BENCH_DSN"], autocommit=True) as conn:
             conn.execute(f'ANALYZE "{backend.schema}".snapshots')
         return

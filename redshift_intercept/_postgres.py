@@ -15,6 +15,11 @@ else in the package imports this module, so nothing else needs psycopg.
   (the pytest plugin gives each test its own, so many test runs share one
   database). Snapshots also carry the columns of the describe order
   (create time, owner, identifier) in an index, for ``scan_snapshots``.
+- The service's clock and the quota read columns copied out of the record
+  when it is written: ``due`` (under a partial index per namespace, so
+  ``next_due`` is one index probe and ``due`` an index range) and, for
+  snapshots, ``snapshot_type`` (``count``). ``events`` is the event log,
+  indexed by (namespace, account, region, date, event id).
 - ``atomic(work)`` is one ``SERIALIZABLE`` transaction that every call
   ``work`` makes on this thread joins. A serialization failure or deadlock
   rolls it back and runs ``work`` again (the protocol allows it), with a
@@ -742,6 +747,7 @@ class PostgresBackend:
     def due(self, until: _dt.datetime, limit: int) -> List[Due]:
         """``SnapshotBackend.due``: a range of each partial ``due`` index."""
         query = self._q["due"]
+        limit = max(0, limit)
         args = (self.namespace, until, limit, self.namespace, until, limit, limit)
         rows = self._call("reading what is due", lambda conn: conn.execute(query, args).fetchall(), retry=True)
         return [(kind, account_id, region, self._decode(kind, seq, text))
