@@ -514,11 +514,13 @@ def _connect_kwargs(given: Dict[str, Any], timeout: float, durable: bool) -> Dic
 
 
 class _Unit:
-    __slots__ = ("conflict", "conn")
+    __slots__ = ("conflict", "conn", "next_due")
 
-    def __init__(self, conn: _Conn) -> None:
+    def __init__(self, conn: _Conn, next_due: Optional[tuple] = None) -> None:
         self.conn = conn
         self.conflict: Optional[BaseException] = None
+        self.next_due = next_due
+        """(``next_due()``,) as the unit began, until the unit writes a record; else None."""
 
 
 # ---------------------------------------------------------------- the backend
@@ -588,6 +590,10 @@ class PostgresBackend:
         self.conflicts: int = 0
         """Units of this object (in this process) run again after a serialization failure or deadlock."""
         self._q = _queries(schema)
+        # A unit's BEGIN carries the clock's question (next_due, which every answered
+        # call asks first) in the same round trip: constant text, the namespace inlined.
+        self._begin_unit = f"{_BEGIN_UNIT}; " + self._q["next due"].replace(
+            "%s", _sql.Literal(namespace).as_string(None))
         self._local = threading.local()  # .unit: the unit this thread is in
         self._conflicts_lock = threading.Lock()
         key = (dsn, self.timeout, pool_size, durable)
@@ -654,6 +660,7 @@ class PostgresBackend:
         else:
             args = (self.namespace, account_id, region, identifier, record.get(DUE), text)
         query = self._q[f"insert {kind}"]
+        self._writing()
         return self._call(f"inserting a {kind}", lambda conn: conn.execute(query, args).rowcount == 1)
 
     def get(self, account_id: str, region: str, identifier: str, kind: str = SNAPSHOT) -> Optional[Record]:
@@ -695,6 +702,7 @@ class PostgresBackend:
         store = self._q[f"update {kind}"]
 
         def work() -> Optional[Record]:
+            self._writing()
             row = self._call(f"reading a {kind}", lambda conn: conn.execute(lock, args).fetchone())
             if row is None:
                 return None
@@ -716,6 +724,7 @@ class PostgresBackend:
         delete = self._q[f"delete {kind}"]
 
         def work() -> Optional[Record]:
+            self._writing()
             row = self._call(f"reading a {kind}", lambda conn: conn.execute(lock, args).fetchone())
             if row is None:
                 return None
@@ -739,7 +748,11 @@ class PostgresBackend:
 
     def next_due(self) -> Optional[_dt.datetime]:
         """``SnapshotBackend.next_due``: the first entry of each partial ``due``
-        index of this namespace, in one round trip."""
+        index of this namespace, in one round trip; inside a unit that has not
+        written a record yet, the answer read with its ``BEGIN``."""
+        unit = getattr(self._local, "unit", None)
+        if unit is not None and unit.next_due is not None:
+            return unit.next_due[0]
         query, args = self._q["next due"], (self.namespace, self.namespace)
         row = self._call("reading what is due", lambda conn: conn.execute(query, args).fetchone(), retry=True)
         return None if row is None else row[0]
@@ -828,6 +841,8 @@ class PostgresBackend:
         """Remove every record, event and journal entry of this namespace (only), at once."""
         queries = [self._q[f"clear {table}"] for table in _CLEARED]
 
+        self._writing()
+
         def clear_all(conn: _Conn) -> None:
             for query in queries:
                 conn.execute(query, (self.namespace,))
@@ -837,6 +852,13 @@ class PostgresBackend:
         self._row_unit(lambda: self._call("clearing the namespace", clear_all))
 
     # ------------------------------------------------------------ transactions
+
+    def _writing(self) -> None:
+        """The unit this thread is in (if any) may change due times: its
+        ``next_due`` is read from the tables from now on."""
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            unit.next_due = None
 
     def _call(self, doing: str, statement: Callable[[_Conn], T], retry: bool = False) -> T:
         """``statement(conn)`` in the unit this thread is in, else on a pooled
@@ -921,8 +943,13 @@ class PostgresBackend:
         for attempt in (1, 2):
             conn, pooled = self._checkout()
             try:
-                conn.execute(begin)
-                return _Unit(conn)
+                if begin is not _BEGIN_UNIT:
+                    conn.execute(begin)
+                    return _Unit(conn)
+                cursor = conn.execute(self._begin_unit)
+                cursor.nextset()
+                row = cursor.fetchone()
+                return _Unit(conn, (row[0] if row else None,))
             except psycopg.Error as exc:
                 broken = conn.broken
                 self._pool.checkin(conn, broken)
