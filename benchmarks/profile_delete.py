@@ -142,7 +142,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         insert(ACCOUNT, REGION, record)
 
     def reinsert_only() -> None:
-        backend._data[(ACCOUNT, REGION)].pop("capture-0000001", None)
+        backend._data[("snapshot", ACCOUNT, REGION)].pop("capture-0000001", None)
         insert(ACCOUNT, REGION, record)
 
     def call_record() -> None:  # what _attempt does after the parse
