@@ -70,6 +70,22 @@ class Service:
         self.calls = CallList(maxlen=max_calls)
         self.unhandled = CallList(maxlen=max_calls)
 
+    def reset(self, backend: Optional[SnapshotBackend] = None) -> None:
+        """Back to a fresh state: no answered or refused calls, no pending
+        faults, the clock at real time, the default creation settings.
+        ``backend``, when given, replaces the store, clusters and all (and
+        the journal, if the old store kept it)."""
+        if backend is not None:
+            if self.journal is self.backend:
+                self.journal = backend  # type: ignore[assignment]
+            self.backend = backend
+        self.calls.clear()
+        self.unhandled.clear()
+        self.faults.clear()
+        self.clock.reset()
+        self.creation_delay = 0.0
+        self.creation_outcome = "available"
+
     def scope(self, caller: Caller) -> Scope:
         """What ``caller`` sees of this service's state."""
         return Scope(self, caller.account_id, caller.region)

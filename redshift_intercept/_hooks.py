@@ -117,9 +117,10 @@ def check_target(target: object, argument: str = "target") -> tuple[Optional[str
         return "session", target._session
     if isinstance(target, botocore.session.Session):
         return "session", target
-    if inspect.isfunction(target) or inspect.ismethod(target):
+    if inspect.isfunction(target) or inspect.ismethod(target) or inspect.isclass(target):
+        what = "class" if inspect.isclass(target) else "function"
         raise TypeError("target must be a Redshift client, a boto3/botocore Session or None; "
-                        "got a function. To decorate, call intercept: @intercept(), not @intercept")
+                        f"got a {what}. To decorate, call intercept: @intercept(), not @intercept")
     raise TypeError("target must be a Redshift client, a boto3.Session, a botocore Session "
                     f"or None, got {type(target).__name__}")
 

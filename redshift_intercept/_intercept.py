@@ -1,7 +1,8 @@
 """The public interceptor: ``intercept()`` / ``RedshiftIntercept``.
 
-One object is a context manager (sync and async), a decorator (sync and
-``async def``) and ``start()``/``stop()``. It owns a ``Service`` (the fake
+One object is a context manager (sync and async), a decorator (functions,
+sync and ``async def``, and test classes: ``_decorate``) and
+``start()``/``stop()``. It owns a ``Service`` (the fake
 Redshift's state, ``_dispatch``) and, while active, a route through which
 the botocore front door (``_hooks``) answers calls from it. The seeding
 methods are thin: their work is in ``_seeding``.
@@ -9,16 +10,15 @@ methods are thin: their work is in ``_seeding``.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+import shutil
+from typing import TYPE_CHECKING, Any, Callable, Concatenate, Dict, List, Mapping, Optional, ParamSpec, TypeVar, Union, overload
 
 import boto3
 import botocore.client
 import botocore.session
 
-from . import _hooks, _seeding
+from . import _decorate, _hooks, _seeding
 from ._backend import CallJournal, SnapshotBackend, resolve_backend
 from ._calls import CallList, call_from_entry, check_max_calls
 from ._clock import Clock
@@ -26,6 +26,7 @@ from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
 from ._quotas import Quotas
 from ._records import check_account_id, check_region
+from ._sqlite import SqliteBackend
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._server import Endpoint
@@ -35,7 +36,9 @@ _MAX_DELAY = 100 * 365 * 86400.0
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
+C = TypeVar("C", bound=type)
 Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
 
 
@@ -43,9 +46,11 @@ class RedshiftIntercept:
     """Answers Redshift calls in-process from a snapshot backend.
 
     Build it with :func:`intercept`. Use it as ``with intercept() as rs:``,
-    ``async with``, as a decorator (``@intercept()``; a decorated function
-    with a parameter named ``rs`` receives the interceptor), or with
-    ``start()`` / ``stop()``.
+    ``async with``, with ``start()`` / ``stop()``, or as a decorator of a
+    function or a test class (``@intercept()``; a parameter named ``rs``
+    receives the interceptor). ``with`` and ``start()`` keep the state
+    between activations; each decorated call and each test of a decorated
+    class starts from a fresh one (``reset()``).
     """
 
     def __init__(self, target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
@@ -54,6 +59,9 @@ class RedshiftIntercept:
         self._target_kind, self._target = _hooks.check_target(target)
         check_max_calls(max_calls)
         resolved = resolve_backend(backend)
+        # A backend made here (None, "memory", "sqlite://") is ours to replace on reset().
+        self._made_backend = backend is None or (isinstance(backend, str) and not backend.startswith("sqlite:///"))
+        self._backend_form = backend if isinstance(backend, str) else None
         if not isinstance(journal, bool):
             raise TypeError(f"journal must be True or False, got {journal!r}")
         if journal and not isinstance(resolved, CallJournal):
@@ -210,32 +218,55 @@ class RedshiftIntercept:
     async def __aexit__(self, *exc_info: Any) -> None:
         self.stop()
 
-    def __call__(self, func: F) -> F:
-        """Decorate ``func`` (sync or ``async def``) so that it runs intercepted."""
-        if not callable(func):
-            raise TypeError(f"intercept() decorates functions, got {type(func).__name__}")
-        signature = inspect.signature(func)
-        inject = "rs" in signature.parameters
+    def reset(self) -> None:
+        """Start again from a fresh state, as a decorated call does: no
+        snapshots and no clusters in a backend the interceptor made itself
+        (``None``, ``"memory"``, ``"sqlite://"``: it gets a new, empty one),
+        empty ``calls`` and ``unhandled``, no pending faults, ``clock`` back
+        at real time, ``creation_delay`` and ``creation_outcome`` at their
+        defaults. A backend you passed in (an object, or a named file
+        ``"sqlite:///path"``) keeps its snapshots, and the clusters seeded
+        with it."""
+        replacement = None
+        if self._made_backend:
+            old, replacement = self._service.backend, resolve_backend(self._backend_form)
+            if isinstance(old, SqliteBackend):  # a temporary file in a directory of its own
+                old.close()
+                shutil.rmtree(os.path.dirname(old.path), ignore_errors=True)
+        self._service.reset(replacement)
 
-        if inspect.iscoroutinefunction(func):
-            @functools.wraps(func)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                async with self:
-                    if inject:
-                        kwargs["rs"] = self
-                    return await func(*args, **kwargs)
-            wrapper: Any = async_wrapper
-        else:
-            @functools.wraps(func)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self:
-                    if inject:
-                        kwargs["rs"] = self
-                    return func(*args, **kwargs)
-        if inject:  # so that pytest does not look for a fixture named rs
-            wrapper.__signature__ = signature.replace(
-                parameters=[p for name, p in signature.parameters.items() if name != "rs"])
-        return wrapper
+    def _begin_fresh(self) -> None:
+        """``reset()`` and ``start()``, for a decorated call (an active
+        interceptor is refused before its state is touched)."""
+        if self._route is not None:
+            self.start()  # raises: already active
+        self.reset()
+        self.start()
+
+    @overload
+    def __call__(self, func: C) -> C: ...
+
+    @overload
+    def __call__(self, func: Callable[Concatenate[RedshiftIntercept, P], R]) -> Callable[P, R]: ...
+
+    @overload
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]: ...
+
+    def __call__(self, func: Any) -> Any:
+        """Decorate a function (sync or ``async def``) or a class.
+
+        A decorated function runs intercepted, from a fresh state on every
+        call (``reset()``). A parameter named ``rs`` receives the
+        interceptor; as the first parameter it also disappears from the
+        signature type checkers see (``def job(rs: RedshiftIntercept,
+        days: int)`` decorates to ``(days: int)``).
+
+        A decorated class is returned as is, with its ``test*`` methods and
+        ``setUp``/``tearDown``, ``asyncSetUp``/``asyncTearDown``,
+        ``setup_method``/``teardown_method`` running intercepted; each test
+        starts from a fresh state before its ``setUp``.
+        """
+        return _decorate.decorate(self, func)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *,
               verify_signatures: Optional[Mapping[str, str]] = None, max_body: Optional[int] = None) -> Endpoint:
