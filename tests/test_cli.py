@@ -358,3 +358,14 @@ def test_the_report_names_what_the_program_did_to_clusters(tmp_path, seed):
             "SkipFinalClusterSnapshot is true.\n") in result.stderr
     assert "deleted with their cluster (1): rs:prod-" in result.stderr  # taken 8 hours after seeding
     assert "created (1): prod-final\n" in result.stderr
+
+
+def test_seeded_snapshots_of_a_seeded_cluster_take_its_attributes(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod", "NodeType": "ra3.4xlarge",
+                                                  "NumberOfNodes": 4}]}))
+    out = tmp_path / "state.json"
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--out", out, "--", sys.executable, "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    state = {s["SnapshotIdentifier"]: s for s in json.loads(out.read_text())["Snapshots"]}
+    assert {(s["NodeType"], s["NumberOfNodes"]) for s in state.values()} == {("ra3.4xlarge", 4)}
