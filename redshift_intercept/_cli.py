@@ -57,8 +57,12 @@ def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optiona
           region: str) -> List[Dict[str, Any]]:
     """Seed the state every process of the run shares (``seed_files``).
     Returns the snapshots stored."""
-    from ._intercept import intercept
     from ._sqlite import SqliteBackend
+
+    if not snapshots_path and not clusters_path:
+        with SqliteBackend(state_path):  # the state every process opens; nothing to seed, no botocore
+            return []
+    from ._intercept import intercept
 
     with SqliteBackend(state_path) as backend:
         rs = intercept(backend=backend, account_id=account, region=region)
@@ -311,8 +315,10 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Nothing here imports botocore unless a seed file or --out needs it: the
+    # runner must cost little more than the program it runs.
     from ._intercept import intercept
-    from ._records import check_account_id, check_region
+    from ._names import check_account_id, check_region
     from ._sqlite import SqliteBackend
 
     if not args.command:

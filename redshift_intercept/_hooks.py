@@ -34,7 +34,6 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, Optional
 
-import boto3
 import botocore
 import botocore.client
 import botocore.session
@@ -113,7 +112,8 @@ def check_target(target: object, argument: str = "target") -> tuple[Optional[str
             raise ValueError(f"{argument} is a {service!r} client; redshift-intercept answers "
                              "Redshift clients only (boto3.client('redshift'))")
         return "client", target
-    if isinstance(target, boto3.session.Session):
+    boto3_session = sys.modules.get("boto3.session")  # a boto3 Session exists only once boto3 is imported
+    if boto3_session is not None and isinstance(target, boto3_session.Session):
         return "session", target._session
     if isinstance(target, botocore.session.Session):
         return "session", target

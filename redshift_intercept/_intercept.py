@@ -12,9 +12,21 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Dict, List, Mapping, Optional, ParamSpec, TypeVar, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Concatenate,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    ParamSpec,
+    TypeVar,
+    Union,
+    overload,
+)
 
-import boto3
 import botocore.client
 import botocore.session
 
@@ -24,8 +36,8 @@ from ._calls import CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
+from ._names import check_account_id, check_region
 from ._quotas import Quotas
-from ._records import check_account_id, check_region
 from ._sqlite import SqliteBackend
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +51,12 @@ DEFAULT_REGION = "us-east-1"
 P = ParamSpec("P")
 R = TypeVar("R")
 C = TypeVar("C", bound=type)
-Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
+if TYPE_CHECKING:
+    import boto3
+
+    Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
+else:  # boto3 is not imported for a program that does not use it (redshift-intercept run)
+    Target = Union[None, botocore.client.BaseClient, botocore.session.Session, Any]
 
 
 class RedshiftIntercept:

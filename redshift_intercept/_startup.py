@@ -2,14 +2,18 @@
 
 The command puts a generated ``sitecustomize`` (``SITECUSTOMIZE``) first on
 the program's ``PYTHONPATH``; Python imports it at start-up, before the
-program's first line, and it calls :func:`main`. That starts an interceptor
-on the state the command shares with the program (a SQLite file named by
-the environment), then runs the ``sitecustomize`` ours hides, if any, as
-``site.py`` would have. Children of the program inherit the environment and
-are intercepted too.
+program's first line, and it calls :func:`main`. That imports no botocore
+and no boto3: it arranges (``_importhook``) for an interceptor to start on
+the state the command shares with the program (a SQLite file named by the
+environment) when the program creates its first botocore session, in
+whichever botocore the program imported (the AWS CLI v1 brings its own).
+Then it runs the ``sitecustomize`` ours hides, if any, as ``site.py``
+would have. Children of the program inherit the environment and are
+intercepted too. A program that never uses botocore pays for nothing but
+this module.
 
 Fail closed: a process in which interception cannot start is stopped (exit
-70) before the program runs, never run unintercepted.
+70) when it creates its first botocore session, before it can make a call.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from typing import Any
+import threading
+
+from ._importhook import when_imported
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost a program that never uses botocore
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_STATE = "REDSHIFT_INTERCEPT_STATE"
 ENV_ACCOUNT = "REDSHIFT_INTERCEPT_ACCOUNT"
@@ -51,14 +61,28 @@ else:
 def main(hook_file: str) -> None:
     """Called by the generated ``sitecustomize`` at ``hook_file``."""
     if os.environ.get(ENV_STATE):
+        when_imported("botocore", lambda botocore: botocore.register_initializer(_start_once))
+    run_hidden_sitecustomize(os.path.dirname(os.path.abspath(hook_file)))
+
+
+_started = False
+_start_lock = threading.RLock()  # re-entrant: a session made while starting calls us again
+
+
+def _start_once(session: object) -> None:
+    """botocore initializer: start the interceptor at the first session."""
+    global _started
+    with _start_lock:
+        if _started:
+            return
+        _started = True
         try:
             start()
         except Exception as error:  # fail closed: never run the program unintercepted
             sys.stderr.write(f"redshift-intercept: cannot intercept Redshift in this process "
-                             f"({type(error).__name__}: {error}); stopping it before it runs\n")
+                             f"({type(error).__name__}: {error}); stopping it before it makes a call\n")
             sys.stderr.flush()
             os._exit(REFUSED_EXIT)
-    run_hidden_sitecustomize(os.path.dirname(os.path.abspath(hook_file)))
 
 
 def start() -> None:
