@@ -53,6 +53,55 @@ def _load_json(path: str, what: str) -> Any:
         raise UsageError(str(error)) from None
 
 
+class _State:
+    """The shared state as the command seeds and reads it: the service core
+    over ``backend``, seen by one account in one region, with the methods of
+    ``intercept()`` that ``seed_files`` and ``final_state`` use. Not an
+    interceptor: its botocore front door (botocore's session and client
+    machinery) would cost the program's run, and the command makes no call."""
+
+    def __init__(self, backend: Any, account: str, region: str) -> None:
+        from ._dispatch import Caller, Service
+
+        self.backend = backend
+        self._service = Service(backend)
+        self._caller = Caller(account, region)
+
+    @property
+    def clock(self) -> Any:
+        return self._service.clock
+
+    def add_cluster(self, **fields: Any) -> Dict[str, Any]:
+        from ._seeding import add_cluster
+
+        return add_cluster(self._service, self._caller, fields)
+
+    def load_snapshots(self, source: Any) -> List[Dict[str, Any]]:
+        from ._seeding import load_snapshots
+
+        return load_snapshots(self._service, self._caller, source)
+
+    def snapshots(self) -> List[Dict[str, Any]]:
+        from ._seeding import snapshots
+
+        return snapshots(self._service, self._caller)
+
+    def dump_snapshots(self, target: Any = None) -> Dict[str, Any]:
+        from ._seeding import dump_snapshots
+
+        return dump_snapshots(self._service, self._caller, target)
+
+    def clusters(self) -> List[Dict[str, Any]]:
+        from ._seeding import clusters
+
+        return clusters(self._service, self._caller)
+
+    def events(self) -> List[Dict[str, Any]]:
+        from ._seeding import events
+
+        return events(self._service, self._caller)
+
+
 def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optional[str], account: str,
           region: str) -> List[Dict[str, Any]]:
     """Seed the state every process of the run shares (``seed_files``).
@@ -62,12 +111,9 @@ def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optiona
     if not snapshots_path and not clusters_path:
         with SqliteBackend(state_path):  # the state every process opens; nothing to seed, no botocore
             return []
-    from ._intercept import intercept
-
     with SqliteBackend(state_path) as backend:
-        rs = intercept(backend=backend, account_id=account, region=region)
-        seed_files(rs, snapshots_path, clusters_path)
-        return rs.backend.list(None, region)
+        seed_files(_State(backend, account, region), snapshots_path, clusters_path)
+        return backend.list(None, region)
 
 
 def seed_files(rs: Any, snapshots_path: Optional[str], clusters_path: Optional[str]) -> None:
@@ -317,7 +363,6 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
 def _run(args: argparse.Namespace) -> int:
     # Nothing here imports botocore unless a seed file or --out needs it: the
     # runner must cost little more than the program it runs.
-    from ._intercept import intercept
     from ._names import check_account_id, check_region
     from ._sqlite import SqliteBackend
 
@@ -340,7 +385,7 @@ def _run(args: argparse.Namespace) -> int:
         state = os.path.join(workdir, "state.db")
         before = _seed(state, args.snapshots, args.clusters, account, region)
         with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
-            ahead = intercept(backend=backend, account_id=account, region=region)
+            ahead = _State(backend, account, region)
             shift_clock(ahead.clock, offset)
             ahead.snapshots()
         hook = os.path.join(workdir, "hook")
@@ -363,7 +408,7 @@ def _run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot run {args.command[0]!r}: {error.strerror}") from None
         failures = []
         with SqliteBackend(state) as backend:
-            final = intercept(backend=backend, account_id=account, region=region)
+            final = _State(backend, account, region)
             shift_clock(final.clock, offset)
             state_now = final_state(final)  # as the service has it when the program is done
             calls = backend.read_calls()
