@@ -47,6 +47,9 @@ def with_cluster(service: Service, caller: Caller, fields: Dict[str, Any]) -> Di
     inherited = snapshot_fields_from_cluster(cluster)
     if "NodeType" in fields:  # the node types it restores to follow the one given
         inherited.pop("RestorableNodeTypes", None)
+    if fields.get("Encrypted") is False:  # an unencrypted snapshot carries no key (_reachable)
+        inherited.pop("KmsKeyId", None)
+        inherited.pop("EncryptedWithHSM", None)
     if fields.get("SnapshotType", "manual") == "manual" and "ManualSnapshotRetentionPeriod" in cluster:
         inherited["ManualSnapshotRetentionPeriod"] = cluster["ManualSnapshotRetentionPeriod"]
     return {**inherited, **fields}
