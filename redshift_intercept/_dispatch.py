@@ -56,6 +56,7 @@ class Service:
         self.journal = journal
         self.clock = Clock()
         self.faults = Faults()
+        self.quotas = Quotas()
         self.creation_delay: Optional[float] = 0.0
         self.creation_outcome: str = "available"
         self.cluster_delay: float = 0.0
@@ -66,25 +67,35 @@ class Service:
         self.restore_hold: Optional[float] = 86400.0
         """Seconds a cluster deleted while its restore ran keeps its snapshot
         from being deleted (None: for ever; 0: never)."""
-        self.quotas = Quotas()
+        self._default_settings()
         self.calls = CallList(maxlen=max_calls)
         self.unhandled = CallList(maxlen=max_calls)
 
+    def _default_settings(self) -> None:
+        self.creation_delay = 0.0
+        self.creation_outcome = "available"
+        self.cluster_delay = 0.0
+        self.restore_delay = 0.0
+        self.restore_hold = 86400.0
+        self.quotas.reset()
+
     def reset(self, backend: Optional[SnapshotBackend] = None) -> None:
         """Back to a fresh state: no answered or refused calls, no pending
-        faults, the clock at real time, the default creation settings.
-        ``backend``, when given, replaces the store, clusters and all (and
-        the journal, if the old store kept it)."""
+        faults, the clock at real time (what the service does on its own
+        starts again from there), every setting at its default (creation,
+        cluster and restore delays, quotas). ``backend``, when given,
+        replaces the store, clusters, event log and all (and the journal,
+        if the old store kept it)."""
         if backend is not None:
             if self.journal is self.backend:
                 self.journal = backend  # type: ignore[assignment]
             self.backend = backend
-        self.calls.clear()
-        self.unhandled.clear()
+        for record in (self.calls, self.unhandled):
+            record.clear()
+            record.dropped = 0  # max_calls (the bound) stays
         self.faults.clear()
         self.clock.reset()
-        self.creation_delay = 0.0
-        self.creation_outcome = "available"
+        self._default_settings()
 
     def scope(self, caller: Caller) -> Scope:
         """What ``caller`` sees of this service's state."""

@@ -237,13 +237,14 @@ class RedshiftIntercept:
 
     def reset(self) -> None:
         """Start again from a fresh state, as a decorated call does: no
-        snapshots and no clusters in a backend the interceptor made itself
-        (``None``, ``"memory"``, ``"sqlite://"``: it gets a new, empty one),
-        empty ``calls`` and ``unhandled``, no pending faults, ``clock`` back
-        at real time, ``creation_delay`` and ``creation_outcome`` at their
-        defaults. A backend you passed in (an object, or a named file
-        ``"sqlite:///path"``) keeps its snapshots, and the clusters seeded
-        with it."""
+        snapshots, clusters or events in a backend the interceptor made
+        itself (``None``, ``"memory"``, ``"sqlite://"``: it gets a new, empty
+        one), empty ``calls`` and ``unhandled``, no pending faults, ``clock``
+        back at real time, every setting at its default
+        (``creation_delay``, ``creation_outcome``, ``cluster_delay``,
+        ``restore_delay``, ``restore_hold``, ``quotas``). A backend you
+        passed in (an object, or a named file ``"sqlite:///path"``) keeps
+        its snapshots, clusters and events."""
         replacement = None
         if self._made_backend:
             old, replacement = self._service.backend, resolve_backend(self._backend_form)

@@ -58,6 +58,62 @@ def test_every_call_of_a_decorated_function_starts_fresh(client):
     assert rs.backend is not first_backend and not rs.active
 
 
+CLUSTER = {"NodeType": "ra3.xlplus", "MasterUsername": "admin", "MasterUserPassword": "Secret-123"}
+
+
+@pytest.mark.parametrize("backend", [None, "sqlite://"])
+def test_every_call_starts_without_the_clusters_events_clock_and_settings_the_last_one_left(client, backend):
+    rs = intercept(backend=backend)
+    quotas = rs.quotas
+
+    @rs
+    def month_of_prod():
+        # What the previous call did must be gone: its clusters, the snapshots and events the
+        # service made on its own as the clock moved, its settings.
+        assert client.describe_clusters()["Clusters"] == []
+        assert client.describe_cluster_snapshots()["Snapshots"] == []
+        assert client.describe_events(Duration=14 * 24 * 60)["Events"] == [] and rs.events() == []
+        assert (rs.cluster_delay, rs.restore_delay, rs.restore_hold) == (0, 0, 86400)
+        assert rs.quotas is quotas and (quotas.manual_snapshots, quotas.clusters) == (20, None)
+        assert abs((rs.clock.now() - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+
+        client.create_cluster(ClusterIdentifier="prod", AutomatedSnapshotRetentionPeriod=2, **CLUSTER)
+        rs.clock.advance(days=3)  # automated snapshots taken, the oldest expired
+        automated = client.describe_cluster_snapshots(SnapshotType="automated")["Snapshots"]
+        client.modify_cluster(ClusterIdentifier="prod", ManualSnapshotRetentionPeriod=7)
+        client.delete_cluster(ClusterIdentifier="prod", FinalClusterSnapshotIdentifier="prod-final")
+        client.restore_from_cluster_snapshot(ClusterIdentifier="prod-copy", SnapshotIdentifier="prod-final")
+        rs.cluster_delay, rs.restore_delay, rs.restore_hold = 60, 30, None
+        quotas.manual_snapshots, quotas.clusters = 1, 1
+        return len(automated), [e["SourceIdentifier"] for e in client.describe_events(Duration=60)["Events"]]
+
+    first = month_of_prod()
+    assert month_of_prod() == first  # "ClusterAlreadyExists" if the first call's clusters had survived
+    taken, events = first
+    assert taken >= 6 and {"prod", "prod-final", "prod-copy"} <= set(events)
+    assert [c.operation for c in rs.calls[-4:]] == ["ModifyCluster", "DeleteCluster",
+                                                    "RestoreFromClusterSnapshot", "DescribeEvents"]
+
+
+def test_reset_brings_back_the_cluster_settings_and_quotas():
+    rs = intercept(max_calls=1)
+    rs.cluster_delay, rs.restore_delay, rs.restore_hold = 60, 30, 0
+    rs.quotas.nodes, rs.quotas.nodes_per_cluster = 4, 2
+    rs.add_cluster(ClusterIdentifier="prod")
+    rs.clock.advance(days=2)
+    assert rs.events()  # automated snapshots taken
+    with rs:
+        client = make_client()
+        client.describe_clusters()
+        client.describe_clusters()
+    assert rs.calls.dropped == 1
+    rs.reset()
+    assert (rs.cluster_delay, rs.restore_delay, rs.restore_hold) == (0, 0, 86400)
+    assert repr(rs.quotas) == "Quotas(manual_snapshots=20, clusters=None, nodes=200, nodes_per_cluster=128)"
+    assert rs.clusters() == [] and rs.events() == [] and rs.snapshots() == []
+    assert rs.calls == [] and rs.calls.dropped == 0 and rs.calls.maxlen == 1
+
+
 def test_what_is_seeded_outside_a_decorated_function_is_gone_inside_unless_the_backend_is_yours(client):
     mine = MemoryBackend()
     ours, theirs = intercept(), intercept(backend=mine)
@@ -212,6 +268,36 @@ def test_a_decorated_testcase_stays_that_class_and_unittest_runs_every_test_fres
     assert (result.testsRun, result.errors, result.failures) == (2, [], [])
     assert not rs.active
     assert cls("test_one").helper() is False
+
+
+def test_each_test_of_a_decorated_class_starts_without_the_clusters_the_last_one_made():
+    rs = intercept()
+
+    @rs
+    class ClusterTests(unittest.TestCase):
+        def setUp(self):
+            self.client = make_client()
+            self.client.create_cluster(ClusterIdentifier="prod", **CLUSTER)  # ClusterAlreadyExists if it leaked
+            rs.clock.advance(hours=9)  # its first automated snapshot
+
+        def test_delete_with_a_final_snapshot_and_restore(self):
+            self.client.delete_cluster(ClusterIdentifier="prod", FinalClusterSnapshotIdentifier="final")
+            restored = self.client.restore_from_cluster_snapshot(ClusterIdentifier="copy", SnapshotIdentifier="final")
+            assert restored["Cluster"]["ClusterStatus"] == "creating"
+            assert {c["ClusterIdentifier"] for c in self.client.describe_clusters()["Clusters"]} == {"copy"}
+
+        def test_modify_and_the_event_log(self):
+            published = self.client.describe_events(SourceType="cluster", Duration=24 * 60)["Events"]
+            assert [e["SourceIdentifier"] for e in published] == ["prod"]  # this test's cluster, created once
+            # its automated snapshots, at creation and 8 hours later, and not the last test's
+            assert [e["Action"] for e in rs.events() if e["SourceType"] == "cluster-snapshot"] == ["taken", "taken"]
+            self.client.modify_cluster(ClusterIdentifier="prod", AutomatedSnapshotRetentionPeriod=3)
+            assert [c["ClusterIdentifier"] for c in self.client.describe_clusters()["Clusters"]] == ["prod"]
+
+    result = unittest.TestResult()
+    suite = unittest.TestLoader().loadTestsFromTestCase(ClusterTests)
+    suite.run(result)
+    assert (result.testsRun, result.errors, result.failures) == (2, [], [])
 
 
 def test_pytest_collects_and_runs_decorated_test_classes(pytester):
