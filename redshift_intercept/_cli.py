@@ -384,10 +384,14 @@ def _run(args: argparse.Namespace) -> int:
     try:
         state = os.path.join(workdir, "state.db")
         before = _seed(state, args.snapshots, args.clusters, account, region)
-        with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
-            ahead = _State(backend, account, region)
-            shift_clock(ahead.clock, offset)
-            ahead.snapshots()
+        # Nothing seeded: the state is empty until the program calls, and the
+        # service (with botocore's model) is needed only if it does.
+        seeded = bool(args.snapshots or args.clusters)
+        if seeded:
+            with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
+                ahead = _State(backend, account, region)
+                shift_clock(ahead.clock, offset)
+                ahead.snapshots()
         hook = os.path.join(workdir, "hook")
         os.mkdir(hook)
         with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as handle:
@@ -408,12 +412,15 @@ def _run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot run {args.command[0]!r}: {error.strerror}") from None
         failures = []
         with SqliteBackend(state) as backend:
-            final = _State(backend, account, region)
-            shift_clock(final.clock, offset)
-            state_now = final_state(final)  # as the service has it when the program is done
             calls = backend.read_calls()
-            after = backend.list(None, region)
-            events = final.events()
+            if seeded or calls:
+                final = _State(backend, account, region)
+                shift_clock(final.clock, offset)
+                state_now = final_state(final)  # as the service has it when the program is done
+                after = backend.list(None, region)
+                events = final.events()
+            else:  # nothing seeded and nothing called: still empty
+                state_now, after, events = {"Snapshots": [], "Clusters": []}, [], []
             if args.out:
                 try:
                     write_atomically(args.out, to_json_text(state_now))
