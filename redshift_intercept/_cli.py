@@ -71,6 +71,10 @@ class _State:
     def clock(self) -> Any:
         return self._service.clock
 
+    def catch_up(self) -> None:
+        """Do what the service would have done on its own until ``clock``'s now."""
+        self._service.catch_up(self._caller)
+
     def add_cluster(self, **fields: Any) -> Dict[str, Any]:
         from ._seeding import add_cluster
 
@@ -391,7 +395,7 @@ def _run(args: argparse.Namespace) -> int:
             with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
                 ahead = _State(backend, account, region)
                 shift_clock(ahead.clock, offset)
-                ahead.snapshots()
+                ahead.catch_up()
         hook = os.path.join(workdir, "hook")
         os.mkdir(hook)
         with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as handle:
@@ -416,7 +420,8 @@ def _run(args: argparse.Namespace) -> int:
             if seeded or calls:
                 final = _State(backend, account, region)
                 shift_clock(final.clock, offset)
-                state_now = final_state(final)  # as the service has it when the program is done
+                final.catch_up()  # the state as the service has it when the program is done
+                state_now = final_state(final) if args.out else {}
                 after = backend.list(None, region)
                 events = final.events()
             else:  # nothing seeded and nothing called: still empty
