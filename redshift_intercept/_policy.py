@@ -12,7 +12,10 @@ never match. A policy is never silently read as allowing or denying something
 it does not. Evaluation: an explicit ``Deny`` in any statement that matches
 wins, then an ``Allow``, else the request is implicitly denied.
 
-The rules and their sources are listed in the project notes (iam-evaluator.md).
+The rules are the IAM User Guide's ("Policy evaluation logic", "IAM JSON policy
+elements", "Condition operators", "Variables and tags", "Single-valued vs.
+multivalued context keys"); where it is silent, the choice made is commented
+where it is implemented.
 """
 
 from __future__ import annotations
@@ -113,6 +116,10 @@ _EPOCH_START = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _MICROSECOND = _dt.timedelta(microseconds=1)
 
 ContextValue = Union[str, Sequence[str], bool, int, _dt.datetime]
+_CONTEXT_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "string": (str, "a str"), "arn": (str, "a str"), "ip": (str, "a str"), "tagkeys": ((list, tuple), "a list of str"),
+    "date": (_dt.datetime, "a datetime"), "epoch": (int, "an int (seconds since 1970)"), "bool": (bool, "a bool"),
+}
 
 
 class PolicyError(ValueError):
@@ -183,52 +190,49 @@ class Request:
 
 
 def _key_spec(lower: str) -> tuple[str, str] | None:
-    """(name as AWS writes it, value type) of a lower-case condition key, or None."""
+    """(name as AWS writes it, value type) of a lower-case condition key, or
+    None. A tag key comes back in lower case: IAM reads tag keys in condition
+    keys case-insensitively."""
     spec = _KEYS.get(lower)
     if spec is not None:
         return spec
     for prefix, name in _TAG_PREFIXES.items():
         if lower.startswith(prefix) and len(lower) > len(prefix):
-            return name, "string"
+            return name + lower[len(prefix):], "string"
     return None
 
 
 def _normalize_context(context: Mapping[str, ContextValue]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    written: dict[str, str] = {}
+    seen: set[str] = set()
     for key, value in context.items():
         lower = key.lower()
         spec = _key_spec(lower)
         if spec is None:
             raise ValueError(f"Request context key {key!r} is not a condition key this evaluator knows; "
                              f"known keys: {_SUPPORTED_KEYS}")
-        if lower in written:
-            raise ValueError(f"Request context has {written[lower]!r} and {key!r}, which IAM reads as one key "
-                             f"(condition key names are case-insensitive); keep one")
-        written[lower] = key
+        if lower in seen:
+            first = next(k for k in context if k.lower() == lower)
+            raise ValueError(f"Request context has {first!r} and {key!r}, which IAM reads as one key "
+                             "(condition key names are case-insensitive); keep one")
+        seen.add(lower)
         kind = spec[1]
+        expected, description = _CONTEXT_TYPES[kind]
+        if not isinstance(value, expected) or (kind == "epoch" and isinstance(value, bool)) or (
+                kind == "tagkeys" and not all(isinstance(item, str) for item in value)):  # type: ignore[union-attr]
+            raise TypeError(f"Request context {key!r} must be {description}, got {value!r}")
         normalized: Any = value
         if kind == "tagkeys":
-            if isinstance(value, str) or not isinstance(value, Sequence) \
-                    or not all(isinstance(item, str) for item in value):
-                raise TypeError(f"Request context {key!r} must be a list of str, got {value!r}")
             if not value:
                 continue  # an empty set of values: the key is absent
-            normalized = tuple(value)
-        elif kind == "epoch":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"Request context {key!r} must be an int (seconds since 1970), got {value!r}")
-        else:
-            expected = {"date": _dt.datetime, "bool": bool}.get(kind, str)
-            if not isinstance(value, expected):
-                raise TypeError(f"Request context {key!r} must be a {expected.__name__}, got {value!r}")
-            if isinstance(value, _dt.datetime):
-                normalized = _microseconds(value)
-            elif kind == "ip":
-                try:
-                    normalized = ipaddress.ip_address(normalized)
-                except ValueError:
-                    raise ValueError(f"Request context {key!r} must be an IP address, got {value!r}") from None
+            normalized = tuple(normalized)
+        elif kind == "date":
+            normalized = _microseconds(normalized)
+        elif kind == "ip":
+            try:
+                normalized = ipaddress.ip_address(normalized)
+            except ValueError:
+                raise ValueError(f"Request context {key!r} must be an IP address, got {value!r}") from None
         values[lower] = normalized
     return values
 
@@ -298,6 +302,8 @@ class _Template:
 
 
 def _variable_text(key: str, value: Any) -> str:
+    """A context value as a variable's text. IAM does not document the text of
+    a date; ISO 8601 to the second, in UTC, is assumed."""
     kind = _key_spec(key)[1]  # type: ignore[index]
     if kind == "date":
         return (_EPOCH_START + value * _MICROSECOND).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -318,7 +324,7 @@ def _template(text: str, variables: bool, where: _Where, describe: str) -> _Temp
             break
         end = text.find("}", start)
         if end < 0:
-            raise where.error(f'{describe} "{text}" has a "${{" without a closing "}}"; close the policy variable, '
+            raise where.error(f'{describe} has a "${{" without a closing "}}"; close the policy variable, '
                               f'or write ${{$}} for a literal $')
         if start > position:
             parts.append(("w", text[position:start]))
@@ -339,11 +345,12 @@ def _variable(inner: str, where: _Where, describe: str) -> _Part:
     spec = _key_spec(match.group(1).lower()) if match else None
     if match is None or spec is None:
         resolvable = ", ".join("${" + name + "}" for name in _SUPPORTED_KEYS.split(", ") if name != "aws:TagKeys")
-        raise where.error(f'{describe} uses "${{{inner}}}", which is not a policy variable this evaluator can '
+        raise where.error(f'the policy variable "${{{inner}}}" in {describe} is not one this evaluator can '
                           f"resolve; it resolves {resolvable}, and ${{*}}, ${{?}}, ${{$}}")
     if spec[1] == "tagkeys":
-        raise where.error(f'{describe} uses "${{{inner}}}": a multivalued key cannot be a policy variable '
-                          f"(IAM: \"You can't use a multivalued condition key as a variable\")")
+        raise where.error(f'the policy variable "${{{inner}}}" in {describe} names a multivalued key, which '
+                          f"cannot be a policy variable (IAM: \"You can't use a multivalued condition key as a "
+                          f'variable\")')
     return ("v", match.group(1).lower(), match.group(2))
 
 
@@ -445,6 +452,10 @@ class _Condition:
         if self._hit is None:  # Null: true means "the key is absent"
             return (value is _ABSENT) in self.null
         if value is _ABSENT:
+            # ForAnyValue is false and ForAllValues true for an absent key, IfExists
+            # or not (AWS documents the two set operators; for ForAnyValue...IfExists
+            # the false answer is what AWS was seen to do). Otherwise IfExists and
+            # negated operators are true, the rest false.
             if self.set_operator == "any":
                 return False
             if self.set_operator == "all":
@@ -468,7 +479,6 @@ def _parse_condition_block(block: object, variables: bool, where: _Where) -> tup
         if not isinstance(name, str):
             raise where.error(f"condition operators are strings, not {_show(name)}")
         set_operator, base, if_exists = _parse_operator(name, where)
-        where.condition = f'Condition "{name}"'
         if not isinstance(keys, dict) or not keys:
             raise where.error('must map condition keys to values, such as {"aws:RequestedRegion": "us-east-1"}; '
                               f"got {_json_type(keys) if keys != {} else 'an empty object'}")
@@ -529,7 +539,7 @@ def _parse_condition(name: str, set_operator: str | None, base: str, if_exists: 
     if spec is None:
         raise where.error(f"not a condition key this evaluator supports; it supports {_SUPPORTED_KEYS}. "
                           "Use one of these, or remove the condition")
-    key_name, key_type = spec
+    key_name, key_type = spec if lower in _KEYS else (key, spec[1])
     family, comparison, negated = _OPERATORS[base]
     if family == "Binary":
         raise where.error(f"BinaryEquals compares binary values, and {key_name} is not one (none of the supported "
@@ -562,7 +572,7 @@ def _parse_condition(name: str, set_operator: str | None, base: str, if_exists: 
                           frozenset(_parse_bool(item, where) for item in items))
     if family in ("String", "Arn"):
         kind = "arn" if family == "Arn" else comparison
-        templates = [_template(_string(item), allowed_variables, where, "value") for item in items]
+        templates = [_template(text, allowed_variables, where, f'value "{text}"') for text in map(_string, items)]
         if family == "Arn":
             for template in templates:
                 if template.static and len(template.text.split(":", 5)) < 6:
@@ -624,6 +634,7 @@ def _parse_number(item: object, where: _Where) -> Decimal:
 
 
 def _parse_bool(item: object, where: _Where) -> bool:
+    """JSON booleans, or "true"/"false" in any case (IAM documents lower case only)."""
     if isinstance(item, bool):
         return item
     if isinstance(item, str) and item.lower() in ("true", "false"):
@@ -710,7 +721,8 @@ class Statement:
         self._action_regex = _alternation([_pattern_source([("w", a)], False) for a in lowered
                                            if "*" in a or "?" in a])
         self._not_resource = not_resource
-        self._resources = None if any(t.static and t.text == "*" for t in resources) else _StringSet(resources, "arn")
+        everything = any(template.parts == (("w", "*"),) for template in resources)
+        self._resources = None if everything else _StringSet(resources, "arn")
         self._conditions = conditions
 
     def __repr__(self) -> str:
