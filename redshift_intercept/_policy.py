@@ -884,15 +884,20 @@ def _parse_statement(raw: object, number: int, variables: bool, sids: dict[str, 
 def _one_of(raw: Mapping[str, Any], element: str, negated: str, where: _Where) -> tuple[str, list[str]]:
     if element in raw and negated in raw:
         raise where.error(f'has both "{element}" and "{negated}"; keep one')
+    iam = f'IAM: "Policy statement must contain {"actions" if element == "Action" else "resources"}."'
     if element not in raw and negated not in raw:
         example = '"redshift:DeleteClusterSnapshot"' if element == "Action" else '"*" or an ARN'
-        raise where.error(f'has neither "{element}" nor "{negated}"; add "{element}": {example}')
+        raise where.error(f'has neither "{element}" nor "{negated}" ({iam}); add "{element}": {example}')
     name = element if element in raw else negated
     value = raw[name]
     values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-        raise where.error(f'"{name}" must be a string or a non-empty list of strings, not '
-                          + ("an empty list" if values == [] else _json_type(value)))
+    if values == []:
+        raise where.error(f'"{name}" is an empty list ({iam}); list at least one')
+    if not isinstance(values, list):
+        raise where.error(f'"{name}" must be a string or a list of strings, not {_json_type(value)}')
+    for item in values:
+        if not isinstance(item, str):
+            raise where.error(f'"{name}" must list strings, and {_show(item)} is {_json_type(item)}')
     return name, values
 
 

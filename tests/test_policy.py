@@ -632,14 +632,19 @@ REFUSALS = [
      f'{S0} (Sid "Named"): Effect must be "Allow" or "Deny" (case-sensitive), not "Permit"'),
     (document(statement(NotAction="s3:*")), f'{S0}: has both "Action" and "NotAction"; keep one'),
     (document({"Effect": "Allow", "Resource": "*"}),
-     f'{S0}: has neither "Action" nor "NotAction"; add "Action": "redshift:DeleteClusterSnapshot"'),
+     f'{S0}: has neither "Action" nor "NotAction" (IAM: "Policy statement must contain actions."); add "Action": '
+     '"redshift:DeleteClusterSnapshot"'),
     (document({"Effect": "Allow", "Action": "*"}),
-     f'{S0}: has neither "Resource" nor "NotResource"; add "Resource": "*" or an ARN'),
+     f'{S0}: has neither "Resource" nor "NotResource" (IAM: "Policy statement must contain resources."); add '
+     '"Resource": "*" or an ARN'),
     (document(statement(NotResource="*")), f'{S0}: has both "Resource" and "NotResource"; keep one'),
     (document(statement(Action=[])),
-     f'{S0}: "Action" must be a string or a non-empty list of strings, not an empty list'),
-    (document(statement(Action=5)), f'{S0}: "Action" must be a string or a non-empty list of strings, not a number'),
-    (document(statement(Resource=None)), f'{S0}: "Resource" must be a string or a non-empty list of strings, not null'),
+     f'{S0}: "Action" is an empty list (IAM: "Policy statement must contain actions."); list at least one'),
+    (document({"Effect": "Allow", "Action": "*", "NotResource": []}),
+     f'{S0}: "NotResource" is an empty list (IAM: "Policy statement must contain resources."); list at least one'),
+    (document(statement(Action=5)), f'{S0}: "Action" must be a string or a list of strings, not a number'),
+    (document(statement(Action=["s3:*", 5])), f'{S0}: "Action" must list strings, and 5 is a number'),
+    (document(statement(Resource=None)), f'{S0}: "Resource" must be a string or a list of strings, not null'),
     # Actions.
     (document(statement(Action="DeleteClusterSnapshot")),
      f'{S0}: Action "DeleteClusterSnapshot" has no service prefix (IAM: "Actions/Conditions must be prefaced by a '
@@ -698,6 +703,8 @@ REFUSALS = [
     (cond({"ForAnyValue:Null": {"aws:TagKeys": "true"}}),
      f'{S0}, Condition "ForAnyValue:Null": Null takes no ForAnyValue:/ForAllValues: prefix: it tests whether the '
      'key is present; use "Null"'),
+    (cond({1: {"aws:RequestedRegion": "x"}}), f"{S0}: condition operators are strings, not 1"),
+    (cond({"StringEquals": {None: "x"}}), f'{S0}, Condition "StringEquals": condition keys are strings, not null'),
     (cond({"StringEquals": {}}),
      f'{S0}, Condition "StringEquals": must map condition keys to values, such as {{"aws:RequestedRegion": '
      '"us-east-1"}; got an empty object'),
