@@ -23,13 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SNAPSHOT_ARN = "arn:{partition}:redshift:{region}:{account}:snapshot:{cluster}/{snapshot}"
-"""Resource type ``snapshot``; supports ``aws:ResourceTag/${TagKey}``."""
-
-CLUSTER_ARN = "arn:{partition}:redshift:{region}:{account}:cluster:{cluster}"
-"""Resource type ``cluster``; supports ``aws:ResourceTag/${TagKey}``."""
-
-RESOURCE_ARNS: dict[str, str] = {"snapshot": SNAPSHOT_ARN, "cluster": CLUSTER_ARN}
+# The ARNs of the two resource types (snapshot, cluster) are written and read in
+# ``_arns`` (``snapshot_arn``, ``cluster_arn``), the one home of that rule.
 
 RESOURCE_CONDITION_KEYS: dict[str, tuple[str, ...]] = {
     "snapshot": ("aws:ResourceTag/${TagKey}",),
@@ -105,15 +100,3 @@ ACTIONS: dict[str, ActionEntry] = {
     "RevokeSnapshotAccess": _entry("RevokeSnapshotAccess", required=("snapshot",)),
 }
 
-
-def snapshot_arn(region: str, account: str, cluster: str, snapshot: str, partition: str = "aws") -> str:
-    """The ARN IAM authorizes a snapshot request against. For a request that
-    does not name the snapshot's cluster, pass ``cluster="*"`` (a literal
-    asterisk in the request, which a policy's ``snapshot:prod/*`` does not match)."""
-    return SNAPSHOT_ARN.format(partition=partition, region=region, account=account, cluster=cluster,
-                               snapshot=snapshot)
-
-
-def cluster_arn(region: str, account: str, cluster: str, partition: str = "aws") -> str:
-    """The ARN IAM authorizes a cluster request against."""
-    return CLUSTER_ARN.format(partition=partition, region=region, account=account, cluster=cluster)

@@ -14,6 +14,7 @@ import botocore.session
 import pytest
 
 from redshift_intercept import _iam_table
+from redshift_intercept._arns import snapshot_arn
 from redshift_intercept._policy import Decision, PolicyError, Request, evaluate, parse_policies, parse_policy
 
 DELETE = "redshift:DeleteClusterSnapshot"
@@ -953,13 +954,9 @@ def test_table_entries(operation, resources, keys):
     assert (ours, entry.condition_keys) == (resources, keys)
 
 
-def test_arns_from_the_table_are_what_policies_name():
-    assert _iam_table.snapshot_arn("us-east-1", ACCOUNT, "prod", "nightly-1") == ARN
-    assert _iam_table.cluster_arn("eu-west-1", ACCOUNT, "prod", partition="aws-cn") == \
-        f"arn:aws-cn:redshift:eu-west-1:{ACCOUNT}:cluster:prod"
-    pattern = _iam_table.SNAPSHOT_ARN.format(partition="aws", region="*", account=ACCOUNT, cluster="prod",
-                                             snapshot="*")
-    policy = document(statement(Resource=pattern))
-    assert decide(policy, resource=_iam_table.snapshot_arn("us-east-1", ACCOUNT, "prod", "x")).allowed
+def test_arns_of_the_one_home_are_what_policies_name():
+    assert snapshot_arn("us-east-1", ACCOUNT, "prod", "nightly-1") == ARN
+    policy = document(statement(Resource=f"arn:aws:redshift:*:{ACCOUNT}:snapshot:prod/*"))
+    assert decide(policy, resource=snapshot_arn("us-east-1", ACCOUNT, "prod", "x")).allowed
     # A caller that does not name the cluster is authorized against cluster "*", which prod/* does not cover.
-    assert not decide(policy, resource=_iam_table.snapshot_arn("us-east-1", ACCOUNT, "*", "x")).allowed
+    assert not decide(policy, resource=snapshot_arn("us-east-1", ACCOUNT, "*", "x")).allowed
