@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from ._clock import Clock
     from ._errors import UnhandledOperationError
     from ._faults import Fault
+    from ._identities import Identity
     from ._intercept import RedshiftIntercept, intercept, serve
+    from ._policy import Decision, PolicyError
     from ._server import Endpoint
     from ._sqlite import BackendError, SqliteBackend
 
@@ -39,9 +41,12 @@ __all__ = [
     "CallJournal",
     "CallList",
     "Clock",
+    "Decision",
     "Endpoint",
     "Fault",
+    "Identity",
     "MemoryBackend",
+    "PolicyError",
     "RedshiftIntercept",
     "SnapshotBackend",
     "SqliteBackend",
@@ -54,7 +59,8 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "BackendError": "_sqlite", "Call": "_calls", "CallJournal": "_backend", "CallList": "_calls",
-    "Clock": "_clock", "Fault": "_faults", "MemoryBackend": "_backend", "RedshiftIntercept": "_intercept",
+    "Clock": "_clock", "Decision": "_policy", "Fault": "_faults", "Identity": "_identities",
+    "MemoryBackend": "_backend", "PolicyError": "_policy", "RedshiftIntercept": "_intercept",
     "SnapshotBackend": "_backend", "SqliteBackend": "_sqlite", "UnhandledOperationError": "_errors",
     "intercept": "_intercept", "serve": "_intercept",
     "Endpoint": "_server",  # the HTTP endpoint's module (asyncio, the thread pool)

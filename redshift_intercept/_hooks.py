@@ -32,11 +32,12 @@ import inspect
 import sys
 import threading
 import weakref
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import botocore
 import botocore.client
 import botocore.session
+from botocore.exceptions import NoCredentialsError
 from botocore.hooks import first_non_none_response
 from botocore.parsers import ResponseParserFactory
 
@@ -44,6 +45,7 @@ from ._aio import aio_http_response, async_events, drive_async
 from ._calls import Call
 from ._dispatch import Caller, Service
 from ._errors import NotAnswered, ServiceError, UnhandledOperationError
+from ._policy import Decision
 from ._rules import OPERATIONS
 from ._wire import (
     Steps,
@@ -269,13 +271,19 @@ def _answer_steps(route: Route, model: Any, request_dict: dict, context: dict, o
     emission) is yielded, to be awaited by ``_aio.drive_async``; on a sync
     client nothing is yielded (``_answer``)."""
     params = decode_params(model, request_dict)
-    caller = Caller(route.account_id, context["client_region"])
-    shown = _caller_params(context, params)
     service = route.service
+    if service.identities.active:
+        caller = service.caller(_access_key(request_signer, context, service.identities.strict),
+                                context["client_region"], route.account_id)
+    else:
+        caller = Caller(route.account_id, context["client_region"])
+    identity = caller.identity
+    principal = None if identity is None or identity.refusal else identity.arn
+    shown = _caller_params(context, params)
     attempts = 1
     while True:
         try:
-            status, body, request_id = _attempt(service, model, params, shown, caller)
+            status, body, request_id, decisions = _attempt(service, model, params, shown, caller)
         except NotAnswered as refused:
             if route.passthrough:
                 return None
@@ -298,10 +306,10 @@ def _answer_steps(route: Route, model: Any, request_dict: dict, context: dict, o
                 fields = parser.parse(response_dict, error_shape)
                 parsed.update(fields if isinstance(fields, dict) else (yield fields))
         parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
-        # operation, params, region, account_id, response, error_code, error, request_id
+        # operation, params, region, account_id, response, error_code, error, request_id, principal, decisions
         service.record(Call(model.name, shown, caller.region, caller.account_id,
                             None if failed else parsed, parsed["Error"].get("Code") if failed else None,
-                            parsed if failed else None, request_id))
+                            parsed if failed else None, request_id, principal=principal, decisions=decisions))
         if not failed:
             break
         # After an error, ask the client's retry handlers, as its endpoint does.
@@ -318,16 +326,39 @@ def _answer_steps(route: Route, model: Any, request_dict: dict, context: dict, o
 
 
 def _attempt(service: Service, model: Any, params: Dict[str, Any], shown: Dict[str, Any],
-             caller: Caller) -> tuple[int, bytes, str]:
-    """One attempt: (HTTP status, the body Redshift sends, request id)."""
+             caller: Caller) -> tuple[int, bytes, str, Optional[tuple[Decision, ...]]]:
+    """One attempt: (HTTP status, the body Redshift sends, request id, the
+    caller's policy decisions, None for an identity without policies)."""
     request_id = new_request_id()
+    identity = caller.identity
+    decisions: Optional[List[Decision]] = None if identity is None or identity.policies is None else []
     try:
-        result = service.answer(model.name, params, caller, request_id=request_id, caller_params=shown)
+        result = service.answer(model.name, params, caller, request_id=request_id, caller_params=shown,
+                                decisions=decisions)
     except ServiceError as error:
         status, body = render_error(model, error, request_id)
     else:
         status, body = 200, render_success(model, result, request_id)
-    return status, body, request_id
+    return status, body, request_id, None if decisions is None else tuple(decisions)
+
+
+def _access_key(request_signer: Any, context: dict, strict: bool) -> Optional[str]:
+    """The access key id this request would be signed with, read as
+    botocore's signer reads it (``RequestSigner.get_auth_instance``): the
+    request's own credentials if it carries some, else the client's, frozen
+    (which refreshes refreshable credentials when they are due, as signing
+    the real request would). None for a client that does not sign
+    (``UNSIGNED``) or has no credentials; with ``strict``, a client that has
+    none cannot sign, and botocore's ``NoCredentialsError`` is raised, as the
+    real call would raise it."""
+    if request_signer.signature_version is botocore.UNSIGNED:
+        return None
+    credentials = context.get("signing", {}).get("request_credentials") or request_signer._credentials
+    if credentials is None:
+        if strict:
+            raise NoCredentialsError()
+        return None
+    return credentials.get_frozen_credentials().access_key
 
 
 def _needs_retry(request_signer: Any, model: Any, request_dict: dict, response: tuple, attempts: int) -> Any:

@@ -18,10 +18,12 @@ from typing import (
     Callable,
     Concatenate,
     Dict,
+    Iterable,
     List,
     Mapping,
     Optional,
     ParamSpec,
+    Sequence,
     TypeVar,
     Union,
     overload,
@@ -32,10 +34,12 @@ import botocore.session
 
 from . import _decorate, _hooks, _seeding
 from ._backend import CallJournal, SnapshotBackend, resolve_backend
-from ._calls import CallList, call_from_entry, check_max_calls
+from ._calls import Call, CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
+from ._identities import Identity, PolicyDocument, new_identity
+from ._least_privilege import required_policy
 from ._names import check_account_id, check_region
 from ._quotas import Quotas
 from ._sqlite import SqliteBackend
@@ -72,7 +76,8 @@ class RedshiftIntercept:
 
     def __init__(self, target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
                  region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-                 passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> None:
+                 passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None,
+                 strict_identities: bool = False) -> None:
         self._target_kind, self._target = _hooks.check_target(target)
         check_max_calls(max_calls)
         resolved = resolve_backend(backend)
@@ -94,8 +99,11 @@ class RedshiftIntercept:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough must be True or False, got {passthrough!r}")
         self.passthrough: bool = passthrough
+        if not isinstance(strict_identities, bool):
+            raise TypeError(f"strict_identities must be True or False, got {strict_identities!r}")
         self._service = Service(resolved, journal=resolved if journal else None,  # type: ignore[arg-type]
                                 max_calls=max_calls)
+        self._service.identities.strict = strict_identities
         self._route: Optional[_hooks.Route] = None
 
     def __repr__(self) -> str:
@@ -385,6 +393,45 @@ class RedshiftIntercept:
         ``failed``; returns its record."""
         return _seeding.complete_creation(self._service, self._caller(region), snapshot_id, status)
 
+    # ------------------------------------------------------------ identities
+
+    def add_identity(self, access_key_id: str, *, arn: str, account_id: Optional[str] = None,
+                     policies: Optional[Sequence[PolicyDocument]] = None, name: Optional[str] = None) -> Identity:
+        """Make calls signed with ``access_key_id`` calls of this identity, in its account.
+
+        ``arn`` is the caller's ARN: an IAM user (``arn:aws:iam::<account>:user/<name>``), a role
+        session (``arn:aws:sts::<account>:assumed-role/<role>/<session>``) or the root user
+        (``arn:aws:iam::<account>:root``); ``account_id``, if given, must be its account.
+        ``policies`` are its identity-based policies (dicts or JSON text), evaluated for every
+        call as IAM evaluates them; None (the default): its calls are not evaluated (every
+        action allowed); ``[]``: every call is implicitly denied. ``name`` (default: the ARN's
+        last part) is what ``redshift-intercept run --as`` and ``required_policy`` accept.
+        A malformed policy raises ``PolicyError`` naming the problem, and nothing is added.
+        """
+        return self._service.identities.add(new_identity(access_key_id, account_id, arn, policies, name))
+
+    @property
+    def identities(self) -> List[Identity]:
+        """The identities added with ``add_identity``, in order."""
+        return list(self._service.identities)
+
+    @property
+    def strict_identities(self) -> bool:
+        """Whether a call with an access key no identity has is refused (``InvalidClientTokenId``)."""
+        return self._service.identities.strict
+
+    def required_policy(self, identity: Optional[str] = None) -> Dict[str, Any]:
+        """The smallest identity-based policy that allows every call answered so
+        far (of ``identity``, an access key id, name or ARN of an added
+        identity; None: every call) and nothing else: its actions, on exactly
+        the resources IAM authorized them against. Raises ``ValueError`` when
+        there is no call to allow."""
+        calls: Iterable[Call] = self.calls
+        if identity is not None:
+            arn = self._service.identities.find(identity).arn
+            calls = [call for call in self.calls if call.principal == arn]
+        return required_policy(calls)
+
     # ------------------------------------------------------------ faults, journal
 
     def fail(self, operation: str, code: str, message: Optional[str] = None, *, status: int = 400,
@@ -430,7 +477,8 @@ def _seconds(value: Any, name: str) -> float:
 
 def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
               region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> RedshiftIntercept:
+              passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None,
+              strict_identities: bool = False) -> RedshiftIntercept:
     """Answer boto3 Redshift calls in-process from a snapshot backend.
 
     :param target: ``None`` for every Redshift client in the process (any
@@ -453,18 +501,25 @@ def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, Non
         and ``rs.unhandled`` (``None``, the default: every call; ``0``: none),
         so that a long run does not grow without bound. The journal, if any,
         still records every call.
+    :param strict_identities: refuse a call whose access key names no identity
+        added with ``add_identity`` (``InvalidClientTokenId``, HTTP 403), as
+        AWS refuses an unknown key; by default such calls are made by the
+        interceptor's default identity (``account_id``, every action allowed).
     """
     return RedshiftIntercept(target, backend=backend, region=region, account_id=account_id,
-                             passthrough=passthrough, journal=journal, max_calls=max_calls)
+                             passthrough=passthrough, journal=journal, max_calls=max_calls,
+                             strict_identities=strict_identities)
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, backend: Union[SnapshotBackend, str, None] = None,
           region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID, journal: bool = False,
           max_calls: Optional[int] = None, verify_signatures: Optional[Mapping[str, str]] = None,
-          max_body: Optional[int] = None) -> Endpoint:
+          max_body: Optional[int] = None, strict_identities: bool = False) -> Endpoint:
     """An HTTP endpoint on a new interceptor's service:
-    ``intercept(backend=..., region=..., account_id=..., journal=..., max_calls=...).serve(host, port, ...)``.
-    The interceptor (seeding, ``calls``, ``clock``, ``fail``) is ``endpoint.rs``;
-    it is not activated, so this process's own boto3 calls are not intercepted."""
-    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal, max_calls=max_calls)
+    ``intercept(backend=..., region=..., account_id=..., journal=..., max_calls=...,
+    strict_identities=...).serve(host, port, ...)``. The interceptor (seeding,
+    ``calls``, ``clock``, ``fail``, ``add_identity``) is ``endpoint.rs``; it is
+    not activated, so this process's own boto3 calls are not intercepted."""
+    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal, max_calls=max_calls,
+                   strict_identities=strict_identities)
     return rs.serve(host, port, verify_signatures=verify_signatures, max_body=max_body)
