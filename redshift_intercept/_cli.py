@@ -4,6 +4,8 @@ what it did.
     redshift-intercept run --snapshots seed.json [--clusters clusters.json]
                            [--region R] [--account A] [--report table|json]
                            [--now 2027-01-01T00:00:00Z | --after 30d]
+                           [--identities identities.json [--as NAME] [--strict-identities]]
+                           [--policy-out policy.json]
                            [--out state.json] -- python cleanup.py --days 30
     redshift-intercept seed --example > seed.json
     redshift-intercept serve [--port 0] [--backend sqlite:///state.db] [--snapshots seed.json] ...
@@ -31,7 +33,16 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ._arns import parse_arn
 from ._files import check_writable, json_default, read_json, to_json_text, write_atomically
-from ._startup import ENV_ACCOUNT, ENV_CLOCK, ENV_REGION, ENV_STATE, SITECUSTOMIZE, shift_clock
+from ._startup import (
+    ENV_ACCOUNT,
+    ENV_CLOCK,
+    ENV_IDENTITIES,
+    ENV_REGION,
+    ENV_STATE,
+    ENV_STRICT,
+    SITECUSTOMIZE,
+    shift_clock,
+)
 
 
 class UsageError(Exception):
@@ -155,6 +166,58 @@ def final_state(rs: Any) -> Dict[str, Any]:
     return {**rs.dump_snapshots(), "Clusters": clusters}
 
 
+def _identities(path: Optional[str], chosen: Optional[str]) -> tuple[Optional[Any], Dict[str, str]]:
+    """The identities file (checked) and the environment that makes the
+    program the identity ``--as`` names: its access key and secret."""
+    from ._identities import Identities, identities_from_json
+
+    if path is None:
+        if chosen is not None:
+            raise UsageError("--as needs --identities: the file that says who NAME is")
+        return None, {}
+    data = _load_json(path, "identities")
+    try:
+        loaded = identities_from_json(data, f"identities file {path!r}")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if chosen is None:
+        return data, {}
+    registry = Identities()
+    secrets = {}
+    for identity, secret in loaded:
+        registry.add(identity)
+        secrets[identity.access_key_id] = secret
+    try:
+        identity = registry.find(chosen)
+    except LookupError as error:
+        raise UsageError(f"--as: {error}") from None
+    return data, {"AWS_ACCESS_KEY_ID": identity.access_key_id,
+                  "AWS_SECRET_ACCESS_KEY": secrets[identity.access_key_id] or "redshift-intercept"}
+
+
+def _write_policy(path: str, calls: List[Dict[str, Any]]) -> None:
+    from ._calls import call_from_entry
+    from ._least_privilege import required_policy
+
+    try:
+        policy = required_policy(call_from_entry(entry) for entry in calls)
+    except ValueError:
+        sys.stderr.write(f"redshift-intercept: no Redshift call was answered, so no policy is needed; "
+                         f"{path} was not written\n")
+        return
+    text = json.dumps(policy, indent=2) + "\n"
+    write_atomically(path, text)
+    size = len("".join(text.split()))
+    if size > IAM_POLICY_LIMIT:
+        sys.stderr.write(f"redshift-intercept: {path} has {size} characters without spaces, more than the "
+                         f"{IAM_POLICY_LIMIT} IAM allows in a managed policy; replace exact ARNs by patterns "
+                         "(such as snapshot:prod/*) and run again with it to check\n")
+
+
+IAM_POLICY_LIMIT = 6144
+"""IAM's quota on a managed policy's size, in characters without white space."""
+
+
 class _Progress:
     """``calls answered so far`` on stderr, only when stderr is a terminal."""
 
@@ -190,9 +253,10 @@ class _Progress:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before anything runs, an ``--out`` or ``--report-file`` we could
-    not write after the program ran."""
-    for option, target in (("--out", args.out), ("--report-file", args.report_file)):
+    """Refuse, before anything runs, an ``--out``, ``--report-file`` or
+    ``--policy-out`` we could not write after the program ran."""
+    for option, target in (("--out", args.out), ("--report-file", args.report_file),
+                           ("--policy-out", args.policy_out)):
         if target:
             try:
                 check_writable(target)
@@ -383,6 +447,7 @@ def _run(args: argparse.Namespace) -> int:
     if program is None:
         raise UsageError(f"cannot run {args.command[0]!r}: no such program")
     _check_outputs(args)
+    identities, credentials = _identities(args.identities, args.as_identity)
 
     workdir = tempfile.mkdtemp(prefix="redshift-intercept-")
     try:
@@ -409,6 +474,15 @@ def _run(args: argparse.Namespace) -> int:
         # No credentials are needed; dummy ones keep botocore from searching for real ones.
         env.setdefault("AWS_ACCESS_KEY_ID", "redshift-intercept")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "redshift-intercept")
+        if identities is not None:
+            env[ENV_IDENTITIES] = os.path.join(workdir, "identities.json")
+            write_atomically(env[ENV_IDENTITIES], json.dumps(identities))
+        if args.strict_identities:
+            env[ENV_STRICT] = "1"
+        if credentials:  # --as: the program signs as that identity, with no session token of ours
+            env.update(credentials)
+            env.pop("AWS_SESSION_TOKEN", None)
+            env.pop("AWS_SECURITY_TOKEN", None)
         with _Progress(state):
             try:
                 exit_code = subprocess.call([program, *args.command[1:]], env=env)
@@ -432,6 +506,12 @@ def _run(args: argparse.Namespace) -> int:
                 except OSError as error:
                     failures.append(f"cannot write --out {args.out!r}: {_reason(error)}; the final state "
                                     "is not saved")
+        if args.policy_out:
+            try:
+                _write_policy(args.policy_out, calls)
+            except OSError as error:
+                failures.append(f"cannot write --policy-out {args.policy_out!r}: {_reason(error)}; the policy "
+                                "is not saved")
         report = build_report(calls, before, after, events)
         if args.report == "json":
             text = json.dumps({**report, "exit_code": exit_code}, indent=2, default=json_default) + "\n"
@@ -548,6 +628,14 @@ def _parser() -> argparse.ArgumentParser:
                      "90m, 45s, 2w), after everything the service would have done meanwhile")
     run.add_argument("--out", metavar="FILE", help="write the final state: describe_cluster_snapshots and "
                      "describe_clusters JSON in one file")
+    run.add_argument("--identities", metavar="FILE",
+                     help="identities JSON: access key id -> arn, policies (and account_id, name, secret_access_key)")
+    run.add_argument("--as", dest="as_identity", metavar="NAME",
+                     help="run the program with the credentials of this identity (its name or access key id)")
+    run.add_argument("--strict-identities", action="store_true",
+                     help="refuse calls whose access key names no identity (InvalidClientTokenId)")
+    run.add_argument("--policy-out", metavar="FILE",
+                     help="write the smallest IAM policy that allows every call the program made")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
     serve = commands.add_parser(
         "serve", help="answer Redshift over HTTP, for any SDK",

@@ -38,7 +38,8 @@ from ._calls import Call, CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
-from ._identities import Identity, PolicyDocument, new_identity
+from ._files import read_json
+from ._identities import Identity, PolicyDocument, identities_from_json, new_identity
 from ._least_privilege import required_policy
 from ._names import check_account_id, check_region
 from ._quotas import Quotas
@@ -409,6 +410,19 @@ class RedshiftIntercept:
         A malformed policy raises ``PolicyError`` naming the problem, and nothing is added.
         """
         return self._service.identities.add(new_identity(access_key_id, account_id, arn, policies, name))
+
+    def load_identities(self, source: Union[str, os.PathLike[str], Dict[str, Any], Any]) -> List[Identity]:
+        """Add every identity of an identities file (what ``redshift-intercept run
+        --identities`` reads): ``{access key id: {"arn": ..., "policies": [...],
+        "account_id", "name", "secret_access_key" (all optional)}}``, a path, an
+        open file or the parsed dict. All or nothing: every entry is checked
+        (as ``add_identity`` checks it) before any is added."""
+        loaded = [identity for identity, _ in identities_from_json(read_json(source, "source"), "source")]
+        registry = self._service.identities
+        taken = [i.access_key_id for i in loaded if registry.get(i.access_key_id) is not None]
+        if taken:
+            raise ValueError(f"source: access_key_id {taken[0]!r} already names an identity; nothing was added")
+        return [registry.add(identity) for identity in loaded]
 
     @property
     def identities(self) -> List[Identity]:

@@ -36,6 +36,8 @@ ENV_ACCOUNT = "REDSHIFT_INTERCEPT_ACCOUNT"
 ENV_REGION = "REDSHIFT_INTERCEPT_REGION"
 ENV_CLOCK = "REDSHIFT_INTERCEPT_CLOCK_OFFSET"
 """Seconds the service's clock runs ahead of (or behind) real time (``run --now`` / ``--after``)."""
+ENV_IDENTITIES = "REDSHIFT_INTERCEPT_IDENTITIES"
+ENV_STRICT = "REDSHIFT_INTERCEPT_STRICT_IDENTITIES"
 REFUSED_EXIT = 70
 """Exit status of a process stopped because it could not be intercepted."""
 
@@ -87,16 +89,19 @@ def _start_once(session: object) -> None:
 
 def start() -> None:
     """Start an interceptor on the state the environment names (snapshots
-    and clusters, seeded by the command), journaling every call, until the
-    process exits. The journal in the shared file is the record; ``rs.calls``
-    keeps nothing (``max_calls=0``), so a long program does not grow with
-    every call it makes."""
+    and clusters, seeded by the command), with the identities it names,
+    journaling every call, until the process exits. The journal in the
+    shared file is the record; ``rs.calls`` keeps nothing (``max_calls=0``),
+    so a long program does not grow with every call it makes."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
     backend = SqliteBackend(os.environ[ENV_STATE])
     rs = intercept(backend=backend, account_id=os.environ[ENV_ACCOUNT],
-                   region=os.environ[ENV_REGION], journal=True, max_calls=0)
+                   region=os.environ[ENV_REGION], journal=True, max_calls=0,
+                   strict_identities=os.environ.get(ENV_STRICT) == "1")
+    if os.environ.get(ENV_IDENTITIES):
+        rs.load_identities(os.environ[ENV_IDENTITIES])
     shift_clock(rs.clock, float(os.environ.get(ENV_CLOCK) or 0))
     rs.start()
     atexit.register(rs.stop)
