@@ -24,8 +24,7 @@ parameter to name it.
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Tuple
 
 from ._arns import cluster_arn, parse_arn, snapshot_arn
 from ._backend import CLUSTER
@@ -181,18 +180,27 @@ def _tag_context(prefix: str, tags: Iterable[Mapping[str, Any]], into: Dict[str,
             into[prefix + key] = tag.get("Value", "")
 
 
-def _request_context(identity: Identity, operation: str, params: Mapping[str, Any], region: str,
-                     now: _dt.datetime) -> Dict[str, Any]:
-    """The keys every resource of the request shares: principal, region, time,
-    transport, and the tags the request carries where the action lists them."""
-    context: Dict[str, Any] = {**identity.context, "aws:RequestedRegion": region, "aws:CurrentTime": now,
-                               "aws:EpochTime": int(now.timestamp()), "aws:SecureTransport": True}
+def _request_context(uses: FrozenSet[str], operation: str, params: Mapping[str, Any], scope: Scope
+                     ) -> Dict[str, Any]:
+    """The keys every resource of the request shares, but the principal's:
+    region, time, transport (always HTTPS, as boto3 calls AWS), and the tags
+    the request carries where the action lists them; of those, the ones in
+    ``uses`` (the keys the policies mention)."""
+    context: Dict[str, Any] = {}
+    if "aws:requestedregion" in uses:
+        context["aws:RequestedRegion"] = scope.region
+    if "aws:currenttime" in uses:
+        context["aws:CurrentTime"] = scope.now
+    if "aws:epochtime" in uses:
+        context["aws:EpochTime"] = int(scope.now.timestamp())
+    if "aws:securetransport" in uses:
+        context["aws:SecureTransport"] = True
     keys = ACTIONS[operation].condition_keys
     if keys:
         tags = params.get("Tags") or []
-        if _REQUEST_TAGS in keys:
+        if _REQUEST_TAGS in keys and "aws:requesttag/" in uses:
             _tag_context("aws:RequestTag/", tags, context)
-        if _TAG_KEYS in keys:
+        if _TAG_KEYS in keys and "aws:tagkeys" in uses:
             context[_TAG_KEYS] = [t.get("Key", "") for t in tags] or list(params.get("TagKeys") or [])
     return context
 
@@ -227,26 +235,26 @@ def authorize(scope: Scope, operation: str, params: Mapping[str, Any], identity:
     appending one ``Decision`` per resource to ``decisions``. Raises
     ``AccessDenied`` when a resource of the call is denied; returns the errors
     of denied batch entries by index (empty when none)."""
-    policies = identity.policies
-    assert policies is not None
     action = ACTIONS[operation].action
+    policies, uses, prepared = identity.for_action(action)
     resolve: Resolve = None
     if operation in RESOLVES_CLUSTER:
         def resolve(account: str, snapshot_id: str) -> Optional[str]:
             record = scope.backend.get(account, scope.region, snapshot_id)
             return None if record is None else record["ClusterIdentifier"]
     targets = LOCATORS[operation](params, scope.region, scope.account_id, resolve)
-    context = _request_context(identity, operation, params, scope.region, scope.now)
+    context = _request_context(uses, operation, params, scope)
+    tagged = "aws:resourcetag/" in uses
     denied: Optional[ServiceError] = None
     refused: Dict[int, ServiceError] = {}
     for target in targets:
         request_context = context
-        if identity.reads_resource_tags and target.kind is not None:
+        if tagged and target.kind is not None:
             tags = _resource_tags(scope, target)
             if tags:
                 request_context = dict(context)
                 _tag_context("aws:ResourceTag/", tags, request_context)
-        decision = evaluate(policies, Request(action, target.resource, request_context))
+        decision = evaluate(policies, Request(action, target.resource, request_context, prepared))
         decisions.append(decision)
         if not decision.allowed:
             if target.entry is not None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ._errors import ServiceError
-from ._policy import Policy, PolicyError, parse_policies
+from ._policy import Policy, PolicyError, PreparedContext, parse_policies
 from ._records import check_account_id
 
 PolicyDocument = Union[Mapping[str, Any], str]
@@ -29,6 +29,10 @@ _NAME = r"[\w+=,.@-]{1,64}"
 _USER = re.compile(rf"arn:aws:iam::(\d{{12}}):user/(?:[\x21-\x7e]*/)?({_NAME})")
 _ROOT = re.compile(r"arn:aws:iam::(\d{12}):root")
 _SESSION = re.compile(rf"arn:aws:sts::(\d{{12}}):assumed-role/({_NAME})/([\w+=,.@-]{{2,64}})")
+CONTEXT_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username",
+                "aws:requestedregion", "aws:currenttime", "aws:epochtime", "aws:securetransport",
+                "aws:requesttag/", "aws:resourcetag/", "aws:tagkeys")
+"""The condition keys a call's request context can hold (lower case; the tag keys as prefixes)."""
 ARN_FORMS = ("arn:aws:iam::<account>:user/<name>, arn:aws:sts::<account>:assumed-role/<role>/<session> "
              "or arn:aws:iam::<account>:root")
 
@@ -52,10 +56,42 @@ class Identity:
     documents: Optional[Tuple[Dict[str, Any], ...]] = field(default=None, repr=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The request-context keys of the principal (``aws:PrincipalArn`` ...)."""
-    reads_resource_tags: bool = field(default=False, repr=False, compare=False)
-    """Whether a policy names ``aws:ResourceTag/...``: only then are a resource's tags looked up."""
     refusal: Optional[str] = field(default=None, repr=False, compare=False)
     """Set on the stand-in for a key a strict interceptor does not know: the error code it is refused with."""
+    _by_action: Dict[str, ForAction] = field(default_factory=dict, repr=False, compare=False)
+
+    def for_action(self, action: str) -> ForAction:
+        """What deciding a request of ``action`` needs of this identity (computed once per action)."""
+        found = self._by_action.get(action)
+        if found is None:
+            found = self._by_action[action] = _for_action(self, action)
+        return found
+
+
+class ForAction(NamedTuple):
+    """An identity's policies as they bear on one action."""
+
+    policies: Tuple[Policy, ...]
+    """Its policies with only the statements that can match the action, each in its place:
+    the same decisions for that action, with less to check."""
+    uses: FrozenSet[str]
+    """The condition keys those statements mention (lower case; ``aws:requesttag/`` and
+    ``aws:resourcetag/`` for every tag key): only those go in a request's context, as a
+    key no condition and no variable names cannot change a decision."""
+    prepared: PreparedContext
+    """The principal's keys among them, checked once."""
+
+
+def _for_action(identity: Identity, action: str) -> ForAction:
+    policies = tuple(policy.for_action(action) for policy in identity.policies or ())
+    mentioned = []
+    for document, policy in zip(identity.documents or (), policies, strict=True):
+        raw = document["Statement"]
+        statements = [raw] if isinstance(raw, dict) else raw
+        mentioned += [json.dumps(statements[statement.index]).lower() for statement in policy.statements]
+    text = " ".join(mentioned)
+    uses = frozenset(key for key in CONTEXT_KEYS if key in text)
+    return ForAction(policies, uses, PreparedContext({k: v for k, v in identity.context.items() if k.lower() in uses}))
 
 
 def unknown_key(access_key_id: Optional[str], account_id: str) -> Identity:
@@ -135,9 +171,7 @@ def new_identity(access_key_id: object, account_id: object = None, arn: object =
         raise ValueError("policies cannot be attached to the root user (arn ends in :root): IAM evaluates no "
                          "identity-based policy for it; pass policies=None, or use an IAM user or role session ARN")
     parsed, documents = _documents(policies)
-    reads_tags = "aws:resourcetag/" in json.dumps(documents).lower()
-    return Identity(access_key_id, account, arn, name, parsed, documents, context,  # type: ignore[arg-type]
-                    reads_tags)
+    return Identity(access_key_id, account, arn, name, parsed, documents, context)  # type: ignore[arg-type]
 
 
 class Identities:

@@ -241,6 +241,22 @@ def test_region_principal_and_time_conditions(rs):
     assert rs.snapshots() == [] and len(rs.snapshots("eu-west-1")) == 1
 
 
+def test_policy_variables_and_only_the_keys_a_policy_names(rs, as_user):
+    """The context holds only the keys the statements for the action mention
+    (a key nothing names cannot change a decision); variables resolve."""
+    rs.add_snapshot(SnapshotIdentifier="cleanup-1")
+    rs.add_snapshot(SnapshotIdentifier="other-1")
+    client = as_user(allow("redshift:DeleteClusterSnapshot", f"{SNAPSHOT}:*/${{aws:username}}-*"),
+                     allow("redshift:Describe*", Condition={"NumericGreaterThan": {"aws:EpochTime": 0}}))
+    client.delete_cluster_snapshot(SnapshotIdentifier="cleanup-1")
+    with pytest.raises(botocore.exceptions.ClientError):
+        client.delete_cluster_snapshot(SnapshotIdentifier="other-1")
+    identity = rs.identities[-1]
+    assert identity.for_action("redshift:DeleteClusterSnapshot").uses == {"aws:username"}
+    assert identity.for_action("redshift:DescribeClusters").uses == {"aws:epochtime"}
+    assert client.describe_clusters()["Clusters"] == []
+
+
 # ---------------------------------------------------------------- resources per operation
 
 

@@ -15,7 +15,15 @@ import pytest
 
 from redshift_intercept import _iam_table
 from redshift_intercept._arns import snapshot_arn
-from redshift_intercept._policy import Decision, PolicyError, Request, evaluate, parse_policies, parse_policy
+from redshift_intercept._policy import (
+    Decision,
+    PolicyError,
+    PreparedContext,
+    Request,
+    evaluate,
+    parse_policies,
+    parse_policy,
+)
 
 DELETE = "redshift:DeleteClusterSnapshot"
 ACCOUNT = "123456789012"
@@ -863,6 +871,47 @@ def test_statements_keep_their_index_sid_and_effect():
 ])
 def test_actions_could_match(statements, action, expected):
     assert parse_policy(document(*statements)).actions_could_match(action) is expected
+
+
+MIXED = document(
+    statement(Sid="DenyKeep", Effect="Deny", Action="redshift:Delete*",
+              Resource=f"arn:aws:redshift:*:{ACCOUNT}:snapshot:*/keep-*"),
+    statement(Sid="Describe", Action="redshift:Describe*"),
+    {"Sid": "NotS3", "Effect": "Deny", "NotAction": "s3:*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+    statement(Sid="Delete", Action=["redshift:DeleteClusterSnapshot", "redshift:CopyClusterSnapshot"]),
+    statement(Sid="Tags", Action="redshift:*Tags", Resource=f"arn:aws:redshift:*:{ACCOUNT}:snapshot:prod/*"),
+)
+
+
+@pytest.mark.parametrize("action", [DELETE, "redshift:DescribeClusters", "redshift:CreateTags", "s3:GetObject",
+                                    "REDSHIFT:COPYCLUSTERSNAPSHOT", "ec2:RunInstances"])
+@pytest.mark.parametrize("resource", [ARN, f"arn:aws:redshift:us-east-1:{ACCOUNT}:snapshot:prod/keep-1", "*"])
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_for_action_decides_as_the_whole_policy(action, resource, region):
+    policy = parse_policy(MIXED)
+    narrowed = policy.for_action(action)
+    request = Request(action, resource, {"aws:RequestedRegion": region})
+    assert evaluate([narrowed], request) == evaluate([policy], request)
+    assert all(s.matches_action(action) for s in narrowed.statements)
+    assert [s.index for s in narrowed.statements] == sorted(s.index for s in narrowed.statements)
+
+
+def test_a_prepared_context_is_the_same_request():
+    prepared = PreparedContext({"aws:PrincipalArn": USER, "aws:CurrentTime": NOW})
+    policy = document(statement(Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/clean*"},
+                                           "DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"},
+                                           "StringEquals": {"aws:RequestedRegion": "us-east-1"}}))
+    both = Request(DELETE, ARN, {"aws:RequestedRegion": "us-east-1"}, prepared)
+    assert decide(policy, context={"aws:PrincipalArn": USER, "aws:CurrentTime": NOW,
+                                   "aws:RequestedRegion": "us-east-1"}).allowed
+    assert evaluate([parse_policy(policy)], both).allowed
+    assert not evaluate([parse_policy(policy)], Request(DELETE, ARN, {}, prepared)).allowed
+    with pytest.raises(ValueError, match="Request context and its prepared context both have 'aws:principalarn', "
+                                         "which IAM reads as one key; keep one"):
+        Request(DELETE, ARN, {"AWS:PrincipalArn": USER}, prepared)
+    with pytest.raises(ValueError, match="is not a condition key this evaluator knows"):
+        PreparedContext({"aws:Nope": "x"})
 
 
 # --- wildcards against a reference matcher, exhaustively over small alphabets -----------------------------
