@@ -117,3 +117,27 @@ def test_bounded_calls_example_runs():
 
 def test_the_clock_example_runs():
     exec(compile(block("rs.clock.advance(days=30)"), "README.md", "exec"), {})
+
+
+def test_iam_example_runs(capsys):
+    exec(compile(block("add_identity"), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("User: arn:aws:iam::123456789012:user/cleanup is not authorized to perform: "
+                      "redshift:DeleteClusterSnapshot on resource: "
+                      "arn:aws:redshift:us-east-1:123456789012:snapshot:*/nightly-2024-05-01 because no "
+                      "identity-based policy allows the redshift:DeleteClusterSnapshot action")
+    assert out[1] == ("allowed: redshift:DeleteClusterSnapshot on arn:aws:redshift:us-east-1:123456789012:"
+                      "snapshot:prod/nightly-2024-05-01, by policy 0, statement 1")
+    assert "'Resource': 'arn:aws:redshift:us-east-1:123456789012:snapshot:*/nightly-2024-05-01'" in out[2]
+
+
+def test_identities_file_example_is_the_format_the_command_reads(tmp_path):
+    import json
+
+    from redshift_intercept import intercept
+
+    text = next(b for b in re.findall(r"```json\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+                if "AKIAIOSFODNN7EXAMPLE" in b)
+    data = json.loads(text.replace('"Statement": [...]', '"Statement": {"Effect": "Allow", "Action": "*", '
+                                                          '"Resource": "*"}'))
+    assert [i.name for i in intercept().load_identities(data)] == ["cleanup", "bi"]
