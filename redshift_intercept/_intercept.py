@@ -442,7 +442,13 @@ class RedshiftIntercept:
         there is no call to allow."""
         calls: Iterable[Call] = self.calls
         if identity is not None:
-            arn = self._service.identities.find(identity).arn
+            if not isinstance(identity, str):
+                raise TypeError(f"identity must be an access key id, name or ARN (a str), got "
+                                f"{type(identity).__name__}")
+            try:
+                arn = self._service.identities.find(identity).arn
+            except LookupError as error:
+                raise LookupError(f"identity: {error}") from None
             calls = [call for call in self.calls if call.principal == arn]
         return required_policy(calls)
 

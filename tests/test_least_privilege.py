@@ -169,8 +169,11 @@ def test_per_identity_and_the_denied_calls_it_made(rs):
     assert rs.required_policy("AKIDB")["Statement"] == [
         {"Effect": "Allow", "Action": "redshift:DescribeClusterSnapshots", "Resource": "*"}]
     assert len(rs.required_policy()["Statement"]) == 2
-    with pytest.raises(LookupError, match="no identity has the access key id, name or ARN 'c'"):
+    with pytest.raises(LookupError, match="identity: no identity has the access key id, name or ARN 'c'; "
+                                          r"identities: a \(AKIDA\), b \(AKIDB\)"):
         rs.required_policy("c")
+    with pytest.raises(TypeError, match="identity must be an access key id, name or ARN"):
+        rs.required_policy(42)
 
 
 def test_no_call_no_policy(rs):
