@@ -179,22 +179,30 @@ class Identities:
     that names none is refused (``InvalidClientTokenId``) instead of being the
     default identity."""
 
-    __slots__ = ("_by_key", "strict")
+    __slots__ = ("_by_key", "_strict", "active")
 
     def __init__(self, strict: bool = False) -> None:
         self._by_key: Dict[str, Identity] = {}
-        self.strict = strict
+        self._strict = strict
+        self.active = strict
+        """Whether a call's credentials matter: some identity was added, or unknown keys are refused
+        (an attribute, not a property: every call of every interceptor reads it)."""
 
     @property
-    def active(self) -> bool:
-        """Whether a call's credentials matter: some identity was added, or unknown keys are refused."""
-        return self.strict or bool(self._by_key)
+    def strict(self) -> bool:
+        return self._strict
+
+    @strict.setter
+    def strict(self, strict: bool) -> None:
+        self._strict = strict
+        self.active = strict or bool(self._by_key)
 
     def add(self, identity: Identity) -> Identity:
         if identity.access_key_id in self._by_key:
             raise ValueError(f"access_key_id {identity.access_key_id!r} already names the identity "
                              f"{self._by_key[identity.access_key_id].arn}; each identity needs its own key")
         self._by_key = {**self._by_key, identity.access_key_id: identity}  # replaced, never mutated
+        self.active = True
         return identity
 
     def get(self, access_key_id: Optional[str]) -> Optional[Identity]:
