@@ -4,6 +4,7 @@
     python benchmarks/iam.py                          # about 2 minutes on 2 cores
     python benchmarks/iam.py --quick                  # about 30 seconds
     python benchmarks/iam.py --baseline /path/to/old  # + the default path against another checkout
+    python benchmarks/iam.py --instructions --baseline /path/to/old   # + valgrind counts (needs valgrind)
 
 Every case is ``delete_cluster_snapshot`` through ``intercept()`` on a
 MemoryBackend, as row a of bench.py, made by:
@@ -26,13 +27,17 @@ is given as a ratio of medians and paired (the median of per-round ratios).
 ``--baseline DIR`` also times the default case against another checkout of
 the package (DIR holds ``redshift_intercept/``, e.g. ``git archive main``
 unpacked): child processes of this script alternate between the two, one
-round each, and the paired ratio is this checkout's over DIR's. That is how
-"free when no identity has policies" is checked.
+round each, and the paired ratio is this checkout's over DIR's. On a busy
+machine that ratio is noise; ``--instructions`` counts what each case
+executes per delete with valgrind (as instructions.py does; with
+``--baseline``, the default case of DIR too), which repeats to a fraction of
+a percent: that is how "free when no identity has policies" is checked.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -127,12 +132,61 @@ def ratio_line(label: str, case: Case, base: Case, target: Optional[float] = Non
             f"+{case.median - base.median:6.1f} us per snapshot{verdict}")
 
 
-def child(batches: int, batch: int) -> None:
+def time_child(batches: int, batch: int) -> None:
     """One process's share of the --baseline comparison: the default case, ``batches`` batches."""
     isolate_environment()
     case = delete_case("default", Ids("child"))
     run_interleaved([case], batches, batch, keep_gc=False)
     print(json.dumps(case.samples))
+
+
+COUNTED = ("default", "identity", "ten")
+WARM_UP = 400
+
+
+def count_child(case: str, calls: int) -> None:
+    """What valgrind counts (``instructions.count``): set up, warm up, then ``calls`` deletes."""
+    isolate_environment()
+    rs = intercept()
+    if case != "default":
+        rs.add_identity(KEY, arn=USER, policies=[TEN_STATEMENTS] if case == "ten" else None)
+    client = make_client(access_key_id=KEY) if case != "default" else make_client()
+    ids = [f"snap-{index:05d}" for index in range(WARM_UP + calls)]
+    for snapshot_id in ids:
+        rs.add_snapshot(SnapshotIdentifier=snapshot_id, ClusterIdentifier=CLUSTER)
+    rs.start()
+    for snapshot_id in ids[:WARM_UP]:
+        client.delete_cluster_snapshot(SnapshotIdentifier=snapshot_id, SnapshotClusterIdentifier=CLUSTER)
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    for snapshot_id in ids[WARM_UP:]:
+        client.delete_cluster_snapshot(SnapshotIdentifier=snapshot_id, SnapshotClusterIdentifier=CLUSTER)
+
+
+def instructions(baseline: Optional[str], calls: int, layouts: int) -> None:
+    """Instructions per delete for each counted case (and the default case in
+    ``baseline``), the median over memory layouts, as instructions.py counts them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from instructions import INSTRUCTIONS, LAYOUT_STEP, per_call
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(sys.modules["redshift_intercept"].__file__)))
+    runs = [(case, here) for case in COUNTED] + ([("default", os.path.abspath(baseline))] if baseline else [])
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        jobs = {(case, root, layout): pool.submit(per_call, case, calls, layout, INSTRUCTIONS, __file__,
+                                                  dict(os.environ, PYTHONPATH=root))
+                for case, root in runs for layout in range(0, LAYOUT_STEP * layouts, LAYOUT_STEP)}
+        counts: Dict[tuple, List[float]] = {}
+        for (case, root, _), job in jobs.items():
+            counts.setdefault((case, root), []).append(job.result()["I refs"] / 1000)
+    default = statistics.median(counts["default", here])
+    print(f"\n  instructions per delete (valgrind; median of {layouts} memory layouts, each layout's count)")
+    for (case, root), values in counts.items():
+        median = statistics.median(values)
+        where = "" if root == here else f" in {root}"
+        print(f"  {case + where:44} {median:8.1f} k  x{median / default:.3f}  "
+              f"[{' '.join(f'{v:.1f}' for v in values)}]")
 
 
 def against_baseline(baseline: str, rounds: int, batches: int, batch: int) -> Dict[str, List[float]]:
@@ -142,7 +196,8 @@ def against_baseline(baseline: str, rounds: int, batches: int, batch: int) -> Di
     for _ in range(rounds):
         for label, root in (("here", here), ("baseline", os.path.abspath(baseline))):
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.path.dirname(os.path.abspath(__file__))]))
-            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", str(batches), str(batch)],
+            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--time-child", str(batches),
+                                   str(batch)],
                                   capture_output=True, text=True, env=env, check=True, cwd=root)
             medians[label].append(statistics.median(json.loads(done.stdout)))
     return medians
@@ -152,10 +207,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds: about 30 seconds")
     parser.add_argument("--baseline", metavar="DIR", help="also time the default case against this checkout")
-    parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per delete with valgrind (a few minutes more)")
+    parser.add_argument("--layouts", type=int, default=3, help="memory layouts to count under (--instructions)")
+    parser.add_argument("--time-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.time_child:
+        time_child(*args.time_child)
+        return 0
     if args.child:
-        child(*args.child)
+        count_child(args.child[0], int(args.child[1]))
         return 0
     isolate_environment()
     repeats, batch = (8, 50) if args.quick else (30, 100)
@@ -191,6 +253,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"\n  default case, this checkout / {args.baseline}: {ratio:.3f} (paired {pair:.3f}) over {rounds} "
               f"rounds of one process each; here {statistics.median(medians['here']):.1f} us, baseline "
               f"{statistics.median(medians['baseline']):.1f} us")
+    if args.instructions:
+        instructions(args.baseline, 300 if args.quick else 1000, args.layouts)
     return 0
 
 
