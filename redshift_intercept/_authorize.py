@@ -61,6 +61,8 @@ class Target(NamedTuple):
 Resolve = Optional[Callable[[str, str], Optional[str]]]
 """(account, snapshot id) -> that snapshot's cluster, or None when it is unknown."""
 Locator = Callable[[Mapping[str, Any], str, str, Resolve], List[Target]]
+"""(params, region, account, resolve) -> the targets. Never raises: a request
+missing a parameter (a front door that does not validate) is the rule's to refuse."""
 
 
 def _star(region: str, account: str) -> Target:
@@ -110,8 +112,8 @@ def _copy(params: Mapping[str, Any], region: str, account: str, _: Resolve) -> L
     # Copying references two snapshots, and a policy must cover both (Management Guide, "IAM
     # policy resources"); the copy belongs to the source's cluster, named as the source's is.
     cluster = params.get("SourceSnapshotClusterIdentifier")
-    return [_snapshot(region, account, cluster, params["SourceSnapshotIdentifier"]),
-            _snapshot(region, account, cluster, params["TargetSnapshotIdentifier"])]
+    return [_snapshot(region, account, cluster, params.get("SourceSnapshotIdentifier", "")),
+            _snapshot(region, account, cluster, params.get("TargetSnapshotIdentifier", ""))]
 
 
 def _batch(params: Mapping[str, Any], region: str, account: str, _: Resolve) -> List[Target]:
@@ -144,11 +146,12 @@ LOCATORS: Dict[str, Locator] = {
     "BatchDeleteClusterSnapshots": _batch,
     "CopyClusterSnapshot": _copy,
     "CreateCluster": _one_cluster,
-    "CreateClusterSnapshot": lambda p, r, a, _: [_snapshot(r, a, p["ClusterIdentifier"], p["SnapshotIdentifier"])],
+    "CreateClusterSnapshot": lambda p, r, a, _: [_snapshot(r, a, p.get("ClusterIdentifier"),
+                                                           p.get("SnapshotIdentifier", ""))],
     "CreateTags": _tags,
     "DeleteCluster": _one_cluster,
     "DeleteClusterSnapshot": lambda p, r, a, _: [_snapshot(r, a, p.get("SnapshotClusterIdentifier"),
-                                                           p["SnapshotIdentifier"])],
+                                                           p.get("SnapshotIdentifier", ""))],
     "DeleteTags": _tags,
     "DescribeClusterSnapshots": _nothing_named,
     "DescribeClusters": _one_cluster,
@@ -171,13 +174,14 @@ _TAG_KEYS = "aws:TagKeys"
 def _tag_context(prefix: str, tags: Iterable[Mapping[str, Any]], into: Dict[str, Any]) -> None:
     """``<prefix><key>: value`` per tag. IAM reads tag keys in condition keys
     case-insensitively ("matches ... either TagKey1 or tagkey1, but not
-    both"): of two keys differing only in case, the first is kept."""
+    both"): of two keys differing only in case, the first is kept. A tag
+    without a key names no condition key (the rule then refuses the tag)."""
     seen = set()
     for tag in tags:
-        key = tag.get("Key", "")
-        if key.lower() not in seen:
+        key = tag.get("Key") or ""
+        if key and key.lower() not in seen:
             seen.add(key.lower())
-            into[prefix + key] = tag.get("Value", "")
+            into[prefix + key] = tag.get("Value") or ""
 
 
 def _request_context(uses: FrozenSet[str], operation: str, params: Mapping[str, Any], scope: Scope

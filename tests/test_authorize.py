@@ -220,6 +220,15 @@ def test_two_request_tags_differing_only_in_case_are_one_condition_key(rs, as_us
     assert rs.calls.last.decision.allowed  # the first of the two is the key's value
 
 
+def test_a_tag_without_a_key_is_the_rules_to_refuse(rs, as_user):
+    rs.add_snapshot(SnapshotIdentifier="s", ClusterIdentifier="prod")
+    client = as_user(allow("*", Condition={"StringEqualsIfExists": {"aws:RequestTag/team": "bi"}}))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        client.create_tags(ResourceName=f"{SNAPSHOT}:prod/s", Tags=[{"Key": "", "Value": "v"}])
+    assert error_code(excinfo) != "AccessDenied" and rs.calls.last.decision.allowed
+    assert rs.snapshots()[0]["Tags"] == []
+
+
 def test_region_principal_and_time_conditions(rs):
     rs.add_snapshot(SnapshotIdentifier="s")
     rs.add_snapshot(SnapshotIdentifier="s", region="eu-west-1")
