@@ -205,3 +205,11 @@ def test_load_identities_all_or_nothing(rs, tmp_path):
 def test_strict_identities_must_be_a_bool():
     with pytest.raises(TypeError, match="strict_identities must be True or False, got 'yes'"):
         intercept(strict_identities="yes")
+
+
+@pytest.mark.redshift_intercept(strict_identities=True)
+def test_the_marker_takes_strict_identities(rs):
+    assert rs.strict_identities
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        make_client().describe_cluster_snapshots()
+    assert error_code(excinfo) == "InvalidClientTokenId"
