@@ -58,7 +58,7 @@ class Identity:
     """The request-context keys of the principal (``aws:PrincipalArn`` ...)."""
     refusal: Optional[str] = field(default=None, repr=False, compare=False)
     """Set on the stand-in for a key a strict interceptor does not know: the error code it is refused with."""
-    _by_action: Dict[str, ForAction] = field(default_factory=dict, repr=False, compare=False)
+    _by_action: Dict[str, ForAction] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_action(self, action: str) -> ForAction:
         """What deciding a request of ``action`` needs of this identity (computed once per action)."""
