@@ -3,7 +3,6 @@ backend's call journal keeps."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import threading
@@ -152,7 +151,7 @@ def journal_entry(operation: str, params: Dict[str, Any], region: str, account_i
     if principal is not None:
         entry["principal"] = principal
     if decisions is not None:
-        entry["decisions"] = [dataclasses.asdict(decision) for decision in decisions]
+        entry["decisions"] = [decision._asdict() for decision in decisions]
     if error is not None:
         entry["error"] = {"Error": dict(error["Error"])}
         entry["error_message"] = error["Error"].get("Message", "")

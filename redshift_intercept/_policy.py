@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Any, Literal, NamedTuple, Union
 
 __all__ = ["Decision", "Policy", "PolicyError", "PreparedContext", "Request", "Statement", "evaluate", "parse_policies",
            "parse_policy"]
@@ -160,7 +160,6 @@ class _Where:
 # --- requests and decisions -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Request:
     """What IAM authorizes: one action on one resource, with the condition keys
     the request carries.
@@ -180,26 +179,41 @@ class Request:
 
     ``prepared`` holds more keys, checked once for many requests (the
     principal's, say): a key in both is a ``ValueError``.
+
+    A plain class with slots rather than a frozen dataclass: one is built per
+    resource of every evaluated call, and a frozen dataclass's ``__init__``
+    costs several times as much. Treat it as read-only.
     """
 
-    action: str
-    resource: str
-    context: Mapping[str, ContextValue] = field(default_factory=dict)
-    prepared: PreparedContext | None = None
-    _action: str = field(init=False, repr=False, compare=False)
-    _values: dict[str, Any] = field(init=False, repr=False, compare=False)
+    __slots__ = ("_action", "_values", "action", "context", "prepared", "resource")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_action", self.action.lower())
+    def __init__(self, action: str, resource: str, context: Mapping[str, ContextValue] | None = None,
+                 prepared: PreparedContext | None = None) -> None:
+        self.action = action
+        self.resource = resource
+        self.context: Mapping[str, ContextValue] = {} if context is None else context
+        self.prepared = prepared
+        self._action = action.lower()
         values = _normalize_context(self.context)
-        if self.prepared is not None:
-            shared = self.prepared._values
+        if prepared is not None:
+            shared = prepared._values
             clash = shared.keys() & values.keys()
             if clash:
                 raise ValueError(f"Request context and its prepared context both have {sorted(clash)[0]!r}, "
                                  "which IAM reads as one key; keep one")
             values = {**shared, **values}
-        object.__setattr__(self, "_values", values)
+        self._values: dict[str, Any] = values
+
+    def __repr__(self) -> str:
+        return f"Request(action={self.action!r}, resource={self.resource!r}, context={self.context!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Request):
+            return NotImplemented
+        return (self.action, self.resource, self.context, self.prepared) == (
+            other.action, other.resource, other.context, other.prepared)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class PreparedContext:
@@ -270,12 +284,12 @@ def _microseconds(when: _dt.datetime) -> int:
     return (when - _EPOCH_START) // _MICROSECOND
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """The answer to one request. ``effect`` is the effect of the statement
     that decided (``None``: no statement allowed the request, an implicit deny);
     ``policy`` and ``statement`` are its indexes (in the sequence given to
-    ``evaluate`` and in the policy's statement list) and ``sid`` its Sid."""
+    ``evaluate`` and in the policy's statement list) and ``sid`` its Sid.
+    (A named tuple: one is made per resource of every evaluated call.)"""
 
     allowed: bool
     effect: Literal["Allow", "Deny"] | None
