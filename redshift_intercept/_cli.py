@@ -654,8 +654,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--account", default="123456789012", help="account id of every caller (default "
                                                                  "123456789012)")
     serve.add_argument("--identities", metavar="FILE",
-                       help="JSON {access key id: {\"secret_access_key\": ...}}: the keys --verify-signatures "
-                            "accepts")
+                       help="identities JSON: access key id -> arn, policies (and account_id, name, "
+                            "secret_access_key): who calls with each key; the keys --verify-signatures accepts")
+    serve.add_argument("--strict-identities", action="store_true",
+                       help="refuse calls whose access key names no identity (InvalidClientTokenId)")
     serve.add_argument("--verify-signatures", action="store_true",
                        help="check every request's SigV4 signature with the --identities secret keys")
     serve.add_argument("--max-body", type=int, default=None, metavar="BYTES",
