@@ -46,7 +46,8 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional
 
-from bench import Case, Ids, isolate_environment, machine, paired, run_interleaved, spread
+from harness import Case, Ids, isolate_environment, machine, paired, run_interleaved
+from report import spread
 
 from redshift_intercept import intercept
 from redshift_intercept.testing import make_client
