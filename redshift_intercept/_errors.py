@@ -91,3 +91,8 @@ def invalid_retention(value: int) -> ServiceError:
     return ServiceError("InvalidRetentionPeriodFault",
                         f"Invalid manual snapshot retention period {value}: it must be -1 "
                         "(retain indefinitely) or between 1 and 3653 days.")
+
+
+def invalid_client_token() -> ServiceError:
+    """AWS's answer to an access key it does not know (real text, as STS and the query services send it)."""
+    return ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403, True)

@@ -47,7 +47,7 @@ from botocore.utils import parse_timestamp
 from . import _model, _seeding, _sigv4
 from ._calls import Call, journal_entry
 from ._dispatch import Caller, Service
-from ._errors import NotAnswered, ServiceError
+from ._errors import NotAnswered, ServiceError, invalid_client_token
 from ._policy import Decision
 from ._records import check_account_id, check_region
 from ._rules import OPERATIONS
@@ -158,9 +158,7 @@ class QueryDoor:
             if self.secrets is not None:
                 secret = self.secrets.get(key)
                 if secret is None:
-                    # Real text (STS).
-                    raise _error("InvalidClientTokenId", "The security token included in the request is invalid.",
-                                 403)
+                    raise invalid_client_token()
                 _sigv4.verify(signature, secret, method, raw_path, raw_query.decode("latin-1"), headers, body)
             caller = self.service.caller(key, region, self.account_id)  # the identity the key names
             model = self._operation(form)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from ._errors import ServiceError
+from ._errors import ServiceError, invalid_client_token
 from ._policy import Policy, PolicyError, PreparedContext, parse_policies
 from ._records import check_account_id
 
@@ -106,8 +106,7 @@ def refusal_error(identity: Identity) -> ServiceError:
     """What AWS answers a request with an unknown access key, or with none (HTTP 403)."""
     if identity.refusal == "MissingAuthenticationToken":
         return ServiceError("MissingAuthenticationToken", "Request is missing Authentication Token", 403, True)
-    return ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.",
-                        403, True)
+    return invalid_client_token()
 
 
 def _principal(arn: str, argument: str) -> Tuple[str, str, Dict[str, Any]]:
