@@ -7,6 +7,8 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
+from redshift_intercept._backend import CLUSTER
+
 from .conftest import error_code, make_client
 
 A, B = "111111111111", "222222222222"
@@ -119,3 +121,98 @@ def test_a_shared_snapshot_is_listed_but_its_owner_still_cannot_delete_it(rs, ow
     owner.revoke_snapshot_access(SnapshotIdentifier="gold", AccountWithRestoreAccess=B)
     owner.delete_cluster_snapshot(SnapshotIdentifier="gold")
     assert ids(owner) == [] and ids(other) == []
+
+
+# ---------------------------------------------------------------- restoring another account's snapshot
+
+
+def restorer_policy(snapshot_resource: str) -> dict:
+    """The Management Guide's policy for the account a snapshot is shared with (identity-based policy
+    example 4): describe snapshots, restore from the owner's snapshots into clusters whose names start
+    with from-other-account, in the restorer's own account."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllowDescribeSnapshots", "Effect": "Allow", "Action": ["redshift:DescribeClusterSnapshots"],
+         "Resource": ["*"]},
+        {"Sid": "AllowUserRestoreFromSnapshot", "Effect": "Allow", "Action": ["redshift:RestoreFromClusterSnapshot"],
+         "Resource": [snapshot_resource, f"arn:aws:redshift:{REGION}:{B}:cluster:from-other-account*"]}]}
+
+
+@pytest.fixture
+def owner_and_restorer(rs):
+    rs.add_identity("AKIDOWNER", arn=f"arn:aws:iam::{A}:user/owner", policies=[ADMIN])
+    rs.add_identity("AKIDRESTORER", arn=f"arn:aws:iam::{B}:user/restorer",
+                    policies=[restorer_policy(f"arn:aws:redshift:{REGION}:{A}:snapshot:*/*")])
+    rs.add_snapshot(SnapshotIdentifier="gold", ClusterIdentifier="prod", OwnerAccount=A, NodeType="ra3.xlplus",
+                    NumberOfNodes=2)
+    return make_client(access_key_id="AKIDOWNER"), make_client(access_key_id="AKIDRESTORER")
+
+
+def restore_code(client, **params) -> str:
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        client.restore_from_cluster_snapshot(**params)
+    return error_code(excinfo)
+
+
+def test_the_other_account_restores_a_shared_snapshot_with_owner_account(rs, owner_and_restorer):
+    owner, other = owner_and_restorer
+    # Not shared yet: IAM allows it (the policy covers any snapshot of A), the owner has not.
+    assert restore_code(other, ClusterIdentifier="from-other-account-1", SnapshotIdentifier="gold",
+                        OwnerAccount=A) == "AccessToSnapshotDenied"
+    owner.authorize_snapshot_access(SnapshotIdentifier="gold", AccountWithRestoreAccess=B)
+
+    # Without OwnerAccount the snapshot is B's own ("Required if you are restoring a snapshot you do not
+    # own"): authorized as B's, which this policy does not allow; an identity allowed it finds none.
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        other.restore_from_cluster_snapshot(ClusterIdentifier="from-other-account-1", SnapshotIdentifier="gold")
+    assert f"on resource: arn:aws:redshift:{REGION}:{B}:snapshot:*/gold because" in (
+        excinfo.value.response["Error"]["Message"])
+    rs.add_identity("AKIDADMIN", arn=f"arn:aws:iam::{B}:user/admin", policies=[ADMIN])
+    assert restore_code(make_client(access_key_id="AKIDADMIN"), ClusterIdentifier="from-other-account-1",
+                        SnapshotIdentifier="gold") == "ClusterSnapshotNotFound"
+    # A cluster name the policy does not allow: denied on B's cluster, nothing restored.
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        other.restore_from_cluster_snapshot(ClusterIdentifier="elsewhere", SnapshotIdentifier="gold", OwnerAccount=A)
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::{B}:user/restorer is not authorized to perform: redshift:RestoreFromClusterSnapshot "
+        f"on resource: arn:aws:redshift:{REGION}:{B}:cluster:elsewhere because no identity-based policy allows "
+        "the redshift:RestoreFromClusterSnapshot action")
+
+    cluster = other.restore_from_cluster_snapshot(ClusterIdentifier="from-other-account-1", SnapshotIdentifier="gold",
+                                                  OwnerAccount=A)["Cluster"]
+    assert (cluster["ClusterIdentifier"], cluster["NumberOfNodes"]) == ("from-other-account-1", 2)
+    assert [d.resource for d in rs.calls.last.decisions] == [
+        f"arn:aws:redshift:{REGION}:{B}:cluster:from-other-account-1",
+        f"arn:aws:redshift:{REGION}:{A}:snapshot:*/gold"]  # the owner's account, the cluster not named
+    assert rs.calls.last.account_id == B
+    # The new cluster is B's; A's snapshot stays A's, untouched.
+    assert rs.backend.get(B, REGION, "from-other-account-1", CLUSTER) is not None
+    assert rs.backend.get(A, REGION, "from-other-account-1", CLUSTER) is None
+    other.restore_from_cluster_snapshot(ClusterIdentifier="from-other-account-2",
+                                        SnapshotArn=f"arn:aws:redshift:{REGION}:{A}:snapshot:prod/gold")
+    assert rs.calls.last.decisions[1].resource == f"arn:aws:redshift:{REGION}:{A}:snapshot:prod/gold"
+
+    owner.revoke_snapshot_access(SnapshotIdentifier="gold", AccountWithRestoreAccess=B)
+    assert restore_code(other, ClusterIdentifier="from-other-account-3", SnapshotIdentifier="gold",
+                        OwnerAccount=A) == "AccessToSnapshotDenied"
+    assert "gold" not in ids(other) and ids(other, OwnerAccount=A) == []  # (its clusters' automated ones remain)
+    assert rs.backend.get(B, REGION, "from-other-account-3", CLUSTER) is None
+    assert rs.backend.get(B, REGION, "from-other-account-1", CLUSTER) is not None  # a restored cluster stays
+
+
+def test_a_restorer_policy_naming_the_owners_cluster_needs_the_cluster_named(rs, owner_and_restorer):
+    """The seed's SnapshotClusterIdentifier rule, across accounts: a policy on snapshot:prod/* allows
+    the restore only when the request names the cluster (or the ARN does)."""
+    owner, _ = owner_and_restorer
+    owner.authorize_snapshot_access(SnapshotIdentifier="gold", AccountWithRestoreAccess=B)
+    rs.add_identity("AKIDSCOPED", arn=f"arn:aws:iam::{B}:user/scoped",
+                    policies=[restorer_policy(f"arn:aws:redshift:{REGION}:{A}:snapshot:prod/*")])
+    scoped = make_client(access_key_id="AKIDSCOPED")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        scoped.restore_from_cluster_snapshot(ClusterIdentifier="from-other-account-1", SnapshotIdentifier="gold",
+                                             OwnerAccount=A)
+    assert error_code(excinfo) == "AccessDenied"
+    assert f"on resource: arn:aws:redshift:{REGION}:{A}:snapshot:*/gold because" in (
+        excinfo.value.response["Error"]["Message"])
+    scoped.restore_from_cluster_snapshot(ClusterIdentifier="from-other-account-1", SnapshotIdentifier="gold",
+                                         SnapshotClusterIdentifier="prod", OwnerAccount=A)
+    assert rs.calls.last.decision.allowed
