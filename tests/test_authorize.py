@@ -337,6 +337,105 @@ def test_a_batch_delete_checks_each_entry(rs, as_user):
     assert rs.calls.last.decision.resource == f"{SNAPSHOT}:*/b"  # the first denial
 
 
+# ---------------------------------------------------------------- the cluster operations
+
+
+def new_cluster(client, cluster_id="etl", **params):
+    return client.create_cluster(ClusterIdentifier=cluster_id, NodeType="ra3.xlplus", MasterUsername="admin",
+                                 MasterUserPassword="Secret-123", **params)["Cluster"]
+
+
+def state(rs) -> tuple:
+    return rs.clusters(), rs.snapshots(), rs.events()
+
+
+def test_a_policy_that_denies_delete_cluster_refuses_it_and_changes_nothing(rs, as_user):
+    rs.add_cluster(ClusterIdentifier="prod")
+    rs.add_snapshot(SnapshotIdentifier="rs:prod-1", ClusterIdentifier="prod", SnapshotType="automated")
+    client = as_user(allow("redshift:*"), deny("redshift:DeleteCluster", f"{CLUSTER}:prod"))
+    before = state(rs)
+    for params in ({"FinalClusterSnapshotIdentifier": "prod-final"}, {"SkipFinalClusterSnapshot": True}):
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            client.delete_cluster(ClusterIdentifier="prod", **params)
+        assert denied(excinfo) == (f"User: {USER} is not authorized to perform: redshift:DeleteCluster on resource: "
+                                   f"{CLUSTER}:prod with an explicit deny in an identity-based policy")
+    assert state(rs) == before  # no deletion started, no final snapshot, no event
+    assert rs.calls.last.decision.sid is None and rs.calls.last.decision.statement == 1
+    with pytest.raises(client.exceptions.ClusterNotFoundFault):  # another cluster: allowed, then not found
+        client.delete_cluster(ClusterIdentifier="staging", SkipFinalClusterSnapshot=True)
+
+
+def test_delete_cluster_is_authorized_against_the_cluster_alone(rs, as_user):
+    """The Service Authorization Reference lists only the cluster for DeleteCluster, and no dependent
+    action: the final snapshot is not a resource IAM checks, CreateClusterSnapshot is not needed."""
+    rs.add_cluster(ClusterIdentifier="prod")
+    client = as_user(allow("redshift:DeleteCluster", f"{CLUSTER}:prod"))
+    client.delete_cluster(ClusterIdentifier="prod", FinalClusterSnapshotIdentifier="prod-final")
+    assert [d.resource for d in rs.calls.last.decisions] == [f"{CLUSTER}:prod"]
+    assert [s["SnapshotIdentifier"] for s in rs.snapshots()] == ["prod-final"]
+
+
+def test_create_cluster_and_the_tags_in_the_request(rs, as_user):
+    client = as_user(allow("redshift:CreateCluster", f"{CLUSTER}:etl-*",
+                           Condition={"StringEquals": {"aws:RequestTag/team": "bi"},
+                                      "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "cost"]}}))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:  # no tag: the key is absent, false
+        new_cluster(client, "etl-1")
+    assert "because no identity-based policy allows the redshift:CreateCluster action" in denied(excinfo)
+    with pytest.raises(botocore.exceptions.ClientError):  # a key the policy does not list
+        new_cluster(client, "etl-1", Tags=[{"Key": "team", "Value": "bi"}, {"Key": "owner", "Value": "me"}])
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:  # a name the policy does not cover
+        new_cluster(client, "prod", Tags=[{"Key": "team", "Value": "bi"}])
+    assert f"on resource: {CLUSTER}:prod because" in denied(excinfo)
+    assert rs.clusters() == []
+    new_cluster(client, "etl-1", Tags=[{"Key": "team", "Value": "bi"}, {"Key": "cost", "Value": "42"}])
+    assert [c["ClusterIdentifier"] for c in rs.clusters()] == ["etl-1"]
+
+
+def test_modify_cluster_and_the_clusters_own_tags(rs, as_user):
+    rs.add_cluster(ClusterIdentifier="dev", Tags={"env": "dev"})
+    rs.add_cluster(ClusterIdentifier="prod", Tags={"env": "prod"})
+    client = as_user(allow("redshift:ModifyCluster", f"{CLUSTER}:*",
+                           Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}}))
+    client.modify_cluster(ClusterIdentifier="dev", AutomatedSnapshotRetentionPeriod=5)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        client.modify_cluster(ClusterIdentifier="prod", AutomatedSnapshotRetentionPeriod=5)
+    assert f"on resource: {CLUSTER}:prod because" in denied(excinfo)
+    assert [c["AutomatedSnapshotRetentionPeriod"] for c in rs.clusters()] == [5, 1]
+
+
+def test_describe_events_needs_star(rs, as_user):
+    rs.add_cluster(ClusterIdentifier="prod")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        as_user(allow("redshift:DescribeEvents", f"{CLUSTER}:prod")).describe_events(SourceIdentifier="prod",
+                                                                                      SourceType="cluster")
+    assert "on resource: * because no identity-based policy allows the redshift:DescribeEvents action" in (
+        denied(excinfo))
+    as_user(allow("redshift:DescribeEvents")).describe_events(SourceIdentifier="prod", SourceType="cluster")
+    assert rs.calls.last.decision.resource == "*"
+
+
+def test_a_restore_needs_both_the_snapshot_and_the_new_cluster(rs, as_user):
+    rs.add_snapshot(SnapshotIdentifier="nightly", ClusterIdentifier="prod", Tags={"classified": "yes"})
+    only_cluster = as_user(allow("redshift:RestoreFromClusterSnapshot", f"{CLUSTER}:copy"))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        only_cluster.restore_from_cluster_snapshot(ClusterIdentifier="copy", SnapshotIdentifier="nightly")
+    assert f"on resource: {SNAPSHOT}:*/nightly because" in denied(excinfo)
+    assert [d.allowed for d in rs.calls.last.decisions] == [True, False]
+    both_but_not_classified = as_user(
+        allow("redshift:RestoreFromClusterSnapshot", [f"{CLUSTER}:copy", f"{SNAPSHOT}:*/*"]),
+        deny("redshift:RestoreFromClusterSnapshot", f"{SNAPSHOT}:*",
+             Condition={"StringEquals": {"aws:ResourceTag/classified": "yes"}}))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        both_but_not_classified.restore_from_cluster_snapshot(ClusterIdentifier="copy", SnapshotIdentifier="nightly",
+                                                             SnapshotClusterIdentifier="prod")
+    assert "with an explicit deny" in denied(excinfo)
+    assert rs.clusters() == []
+    rs.add_snapshot(SnapshotIdentifier="open", ClusterIdentifier="prod")
+    both_but_not_classified.restore_from_cluster_snapshot(ClusterIdentifier="copy", SnapshotIdentifier="open")
+    assert [c["ClusterIdentifier"] for c in rs.clusters()] == ["copy"]
+
+
 @pytest.mark.parametrize(("operation", "params", "resources"), [
     ("DeleteClusterSnapshot", {"SnapshotIdentifier": "s"}, [f"{SNAPSHOT}:*/s"]),
     ("DeleteClusterSnapshot", {"SnapshotIdentifier": "s", "SnapshotClusterIdentifier": "prod"},
@@ -360,8 +459,7 @@ def test_a_batch_delete_checks_each_entry(rs, as_user):
     ("BatchDeleteClusterSnapshots", {"Identifiers": []}, []),
 ])
 def test_the_resources_of_each_operation(operation, params, resources):
-    """The locator table, alone: also for the operations whose rules another
-    issue adds (CreateCluster, RestoreFromClusterSnapshot, DescribeEvents ...)."""
+    """The locator table, alone (the cluster operations through real clients are above)."""
     targets = LOCATORS[operation](params, REGION, ME, lambda account, snapshot_id: None)
     assert [t.resource for t in targets] == resources
 
