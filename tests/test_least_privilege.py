@@ -179,3 +179,67 @@ def test_per_identity_and_the_denied_calls_it_made(rs):
 def test_no_call_no_policy(rs):
     with pytest.raises(ValueError, match="no answered Redshift call to allow, so no policy is needed"):
         rs.required_policy()
+
+
+# ---------------------------------------------------------------- the cluster operations
+
+CLUSTER = f"arn:aws:redshift:us-east-1:{ME}:cluster"
+
+
+def cluster_program(client) -> list:
+    """A cluster's life through the API: create, retention, a snapshot, its events, a restore, both
+    deleted (one with a final snapshot)."""
+    client.create_cluster(ClusterIdentifier="etl", NodeType="ra3.xlplus", MasterUsername="admin",
+                          MasterUserPassword="Secret-123", Tags=[{"Key": "team", "Value": "bi"}])
+    client.modify_cluster(ClusterIdentifier="etl", AutomatedSnapshotRetentionPeriod=3)
+    client.create_cluster_snapshot(SnapshotIdentifier="before-copy", ClusterIdentifier="etl")
+    events = client.describe_events(SourceType="cluster-snapshot")["Events"]
+    client.restore_from_cluster_snapshot(ClusterIdentifier="etl-copy", SnapshotIdentifier="before-copy")
+    client.delete_cluster(ClusterIdentifier="etl-copy", SkipFinalClusterSnapshot=True)
+    final = client.delete_cluster(ClusterIdentifier="etl", FinalClusterSnapshotIdentifier="etl-final")["Cluster"]
+    return [e["EventId"] for e in events] + [final["ClusterStatus"]]
+
+
+def run_clusters(policies=None):
+    with intercept(strict_identities=policies is not None) as rs:
+        key = "testing"
+        if policies is not None:
+            rs.add_identity("AKIDETL", arn=f"arn:aws:iam::{ME}:user/etl", policies=policies)
+            key = "AKIDETL"
+        outcome = cluster_program(make_client(access_key_id=key))
+        return rs, outcome
+
+
+def test_the_policy_of_the_cluster_operations_and_the_run_it_allows():
+    first, outcome = run_clusters()
+    policy = first.required_policy()
+    assert policy == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["redshift:CreateCluster", "redshift:ModifyCluster"],
+         "Resource": f"{CLUSTER}:etl"},
+        {"Effect": "Allow", "Action": "redshift:CreateClusterSnapshot", "Resource": f"{SNAPSHOT}:etl/before-copy"},
+        # The final snapshot is not a resource of DeleteCluster (the Service Authorization Reference).
+        {"Effect": "Allow", "Action": "redshift:DeleteCluster", "Resource": [f"{CLUSTER}:etl", f"{CLUSTER}:etl-copy"]},
+        {"Effect": "Allow", "Action": "redshift:DescribeEvents", "Resource": "*"},
+        {"Effect": "Allow", "Action": "redshift:RestoreFromClusterSnapshot",
+         "Resource": [f"{CLUSTER}:etl-copy", f"{SNAPSHOT}:*/before-copy"]}]}
+
+    second, again = run_clusters([policy])
+    assert again == outcome and outcome[-1] == "final-snapshot"
+    assert [(c.operation, c.error_code) for c in second.calls] == [(c.operation, c.error_code) for c in first.calls]
+    assert all(d.allowed for c in second.calls for d in c.decisions)
+    assert [s["SnapshotIdentifier"] for s in second.snapshots()] == ["before-copy", "etl-final"]
+
+
+@pytest.mark.parametrize("extra", [
+    lambda c: c.delete_cluster(ClusterIdentifier="other", SkipFinalClusterSnapshot=True),
+    lambda c: c.modify_cluster(ClusterIdentifier="etl-copy", AutomatedSnapshotRetentionPeriod=2),
+    lambda c: c.restore_from_cluster_snapshot(ClusterIdentifier="etl-2", SnapshotIdentifier="before-copy"),
+    lambda c: c.describe_clusters(),
+])
+def test_and_no_other_cluster_operation(extra):
+    first, _ = run_clusters()
+    with intercept() as rs:
+        rs.add_identity("AKID", arn=f"arn:aws:iam::{ME}:user/etl", policies=[first.required_policy()])
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            extra(make_client(access_key_id="AKID"))
+        assert excinfo.value.response["Error"]["Code"] == "AccessDenied"
