@@ -159,15 +159,15 @@ class Service:
                decisions: Optional[List[Decision]] = None) -> Dict[str, Any]:
         """The result of one call (one attempt: a fault with ``times=2``
         answers two attempts). Raises ``ServiceError`` for a modelled error
-        (``AccessDenied`` when the caller's policies deny it, before anything
-        is read or changed) and ``NotAnswered`` for an operation with no rule
-        and no fault.
+        (``AccessDenied`` when the caller's policies deny it, before the
+        rule reads or changes anything) and ``NotAnswered`` for an operation
+        with no rule and no fault.
 
         A caller a strict interceptor does not know is refused first
         (``InvalidClientTokenId``), as AWS authenticates before anything. A
-        caller with policies is authorized first thing in the call's unit; its
-        decisions (one per resource) are appended to ``decisions`` when given,
-        denied or not.
+        caller with policies is authorized in the call's unit, after the
+        catch-up and before the rule; its decisions (one per resource) are
+        appended to ``decisions`` when given, denied or not.
 
         A parameter of an answered operation holding a character no reply
         could carry is refused first (``InvalidParameterValue``), as the
