@@ -127,9 +127,10 @@ class Service:
 
     def reset(self, backend: Optional[SnapshotBackend] = None) -> None:
         """Back to a fresh state: no answered or refused calls, no pending
-        faults, the clock at real time (what the service does on its own
-        starts again from there), every setting at its default (creation,
-        cluster and restore delays, quotas). ``backend``, when given,
+        faults, no identities (``identities.strict`` stays), the clock at
+        real time (what the service does on its own starts again from
+        there), every setting at its default (creation, cluster and restore
+        delays, quotas). ``backend``, when given,
         replaces the store, clusters, event log and all (and the journal,
         if the old store kept it)."""
         if backend is not None:
@@ -140,6 +141,7 @@ class Service:
             record.clear()
             record.dropped = 0  # max_calls (the bound) stays
         self.faults.clear()
+        self.identities.clear()
         self.clock.reset()
         self._default_settings()
 

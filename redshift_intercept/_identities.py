@@ -204,6 +204,11 @@ class Identities:
         self.active = True
         return identity
 
+    def clear(self) -> None:
+        """Forget every identity added (a fresh state); ``strict`` stays."""
+        self._by_key = {}
+        self.active = self._strict
+
     def get(self, access_key_id: Optional[str]) -> Optional[Identity]:
         return None if access_key_id is None else self._by_key.get(access_key_id)
 

@@ -248,10 +248,12 @@ class RedshiftIntercept:
         """Start again from a fresh state, as a decorated call does: no
         snapshots, clusters or events in a backend the interceptor made
         itself (``None``, ``"memory"``, ``"sqlite://"``: it gets a new, empty
-        one), empty ``calls`` and ``unhandled``, no pending faults, ``clock``
-        back at real time, every setting at its default
-        (``creation_delay``, ``creation_outcome``, ``cluster_delay``,
-        ``restore_delay``, ``restore_hold``, ``quotas``). A backend you
+        one), empty ``calls`` and ``unhandled``, no pending faults, no
+        identities (``add_identity`` seeds them as ``add_snapshot`` seeds
+        snapshots; ``strict_identities`` stays), ``clock`` back at real
+        time, every setting at its default (``creation_delay``,
+        ``creation_outcome``, ``cluster_delay``, ``restore_delay``,
+        ``restore_hold``, ``quotas``). A backend you
         passed in (an object, or a named file ``"sqlite:///path"``) keeps
         its snapshots, clusters and events."""
         replacement = None

@@ -114,6 +114,31 @@ def test_reset_brings_back_the_cluster_settings_and_quotas():
     assert rs.calls == [] and rs.calls.dropped == 0 and rs.calls.maxlen == 1
 
 
+def test_every_call_of_a_decorated_function_adds_its_identities_again(client):
+    """add_identity seeds who calls as add_snapshot seeds what there is: a
+    decorated test that adds an identity must be able to run twice, so a
+    fresh state has none (strict_identities, a constructor setting, stays)."""
+    rs = intercept(strict_identities=True)
+    allow_all = {"Version": "2012-10-17",
+                 "Statement": [{"Effect": "Allow", "Action": "redshift:*", "Resource": "*"}]}
+
+    @rs
+    def as_cleanup():
+        assert rs.identities == [] and rs.strict_identities
+        rs.add_identity("testing", arn="arn:aws:iam::111111111111:user/cleanup", policies=[allow_all])
+        return client.describe_cluster_snapshots()["Snapshots"]
+
+    assert as_cleanup() == []
+    assert as_cleanup() == []  # "already names the identity" if the first call's identity had survived
+    assert rs.calls.last.principal == "arn:aws:iam::111111111111:user/cleanup"
+    assert [i.name for i in rs.identities] == ["cleanup"]  # what the last call left
+    rs.reset()
+    assert rs.identities == [] and rs.strict_identities
+    with rs, pytest.raises(client.exceptions.ClientError) as unknown:
+        client.describe_cluster_snapshots()  # strict still: the key names no identity now
+    assert unknown.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
 def test_what_is_seeded_outside_a_decorated_function_is_gone_inside_unless_the_backend_is_yours(client):
     mine = MemoryBackend()
     ours, theirs = intercept(), intercept(backend=mine)
