@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from botocore import xform_name
-
 
 class UnhandledOperationError(Exception):
     """A Redshift operation that redshift-intercept does not answer was called
@@ -15,6 +13,8 @@ class UnhandledOperationError(Exception):
     """
 
     def __init__(self, operation_name: str, answered: tuple[str, ...] = (), detail: str | None = None) -> None:
+        from botocore import xform_name  # here: the command checks identities files without botocore
+
         self.operation_name = operation_name
         method = xform_name(operation_name)
         listed = ", ".join(answered) or "none"

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ._errors import ServiceError, invalid_client_token
+from ._names import check_account_id
 from ._policy import Policy, PolicyError, PreparedContext, parse_policies
-from ._records import check_account_id
 
 PolicyDocument = Union[Mapping[str, Any], str]
 

@@ -127,3 +127,20 @@ def test_as_needs_identities():
     result = cli("run", "--as", "cleanup", "--", sys.executable, "-c", "print('ran')")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "redshift-intercept: --as needs --identities: the file that says who NAME is\n"
+
+
+def test_the_command_checks_identities_without_botocore_when_nothing_is_called(tmp_path):
+    """issue 12: a run that seeds nothing and calls nothing costs no botocore
+    in the command's process; an identities file (and --as) is checked
+    there before the program runs, and needs none either."""
+    from .test_cli import _parent_imports
+
+    identities = tmp_path / "identities.json"
+    identities.write_text(json.dumps({"AKIACLEANUPEXAMPLE": {"arn": f"arn:aws:iam::{ME}:user/cleanup",
+                                                             "policies": [{"Version": "2012-10-17", "Statement": {
+                                                                 "Effect": "Allow", "Action": "redshift:*",
+                                                                 "Resource": "*"}}]}}))
+    result, imported = _parent_imports(tmp_path, "run", "--identities", identities, "--as", "cleanup",
+                                       "--strict-identities", "--", sys.executable, "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    assert imported == []
