@@ -258,7 +258,8 @@ def _answer(route: Route, model: Any, request_dict: dict, context: dict, origin:
         return done.value
     steps.close()
     getattr(awaitable, "close", lambda: None)()  # no "never awaited" warning
-    raise TypeError(f"an async parser or emitter ({type(awaitable).__name__}) answered a sync botocore client")
+    raise TypeError(f"an async parser, emitter or credentials ({type(awaitable).__name__}) answered a sync "
+                    "botocore client")
 
 
 def _answer_steps(route: Route, model: Any, request_dict: dict, context: dict, origin: Origin,
@@ -268,13 +269,20 @@ def _answer_steps(route: Route, model: Any, request_dict: dict, context: dict, o
     decisions, and the answer, ``(http, parsed)`` or None (let through).
 
     What an aio client makes async (its parser's result, its ``needs-retry``
-    emission) is yielded, to be awaited by ``_aio.drive_async``; on a sync
+    emission, the frozen form of its credentials when identities are told
+    apart) is yielded, to be awaited by ``_aio.drive_async``; on a sync
     client nothing is yielded (``_answer``)."""
     params = decode_params(model, request_dict)
     service = route.service
     if service.identities.active:
-        caller = service.caller(_access_key(request_signer, context, service.identities.strict),
-                                context["client_region"], route.account_id)
+        credentials = _signing_credentials(request_signer, context, service.identities.strict)
+        access_key = None
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            if inspect.isawaitable(frozen):  # aiobotocore's credentials: a coroutine
+                frozen = yield frozen
+            access_key = frozen.access_key
+        caller = service.caller(access_key, context["client_region"], route.account_id)
     else:
         caller = Caller(route.account_id, context["client_region"])
     identity = caller.identity
@@ -342,23 +350,22 @@ def _attempt(service: Service, model: Any, params: Dict[str, Any], shown: Dict[s
     return status, body, request_id, None if decisions is None else tuple(decisions)
 
 
-def _access_key(request_signer: Any, context: dict, strict: bool) -> Optional[str]:
-    """The access key id this request would be signed with, read as
-    botocore's signer reads it (``RequestSigner.get_auth_instance``): the
-    request's own credentials if it carries some, else the client's, frozen
-    (which refreshes refreshable credentials when they are due, as signing
-    the real request would). None for a client that does not sign
-    (``UNSIGNED``) or has no credentials; with ``strict``, a client that has
-    none cannot sign, and botocore's ``NoCredentialsError`` is raised, as the
-    real call would raise it."""
+def _signing_credentials(request_signer: Any, context: dict, strict: bool) -> Any:
+    """The credentials this request would be signed with, chosen as
+    botocore's and aiobotocore's signers choose them
+    (``RequestSigner.get_auth_instance``): the request's own if it carries
+    some, else the client's. Their frozen form, which refreshes refreshable
+    credentials when they are due as signing the real request would, holds
+    the access key (``_answer_steps``; a coroutine on an aio client). None
+    for a client that does not sign (``UNSIGNED``) or has no credentials;
+    with ``strict``, a client that has none cannot sign, and botocore's
+    ``NoCredentialsError`` is raised, as the real call would raise it."""
     if request_signer.signature_version is botocore.UNSIGNED:
         return None
     credentials = context.get("signing", {}).get("request_credentials") or request_signer._credentials
-    if credentials is None:
-        if strict:
-            raise NoCredentialsError()
-        return None
-    return credentials.get_frozen_credentials().access_key
+    if credentials is None and strict:
+        raise NoCredentialsError()
+    return credentials
 
 
 def _needs_retry(request_signer: Any, model: Any, request_dict: dict, response: tuple, attempts: int) -> Any:

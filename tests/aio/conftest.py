@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Optional
 
 import pytest
 
@@ -46,18 +46,21 @@ NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 
 @contextlib.asynccontextmanager
 async def aio_client(session: Any = None, region: str = "us-east-1", retries: Any = None,
-                     endpoint_url: str = CLOSED_ENDPOINT) -> AsyncIterator[Any]:
+                     endpoint_url: str = CLOSED_ENDPOINT, access_key_id: Optional[str] = "testing"
+                     ) -> AsyncIterator[Any]:
     """An aiobotocore Redshift client that can only reach a closed port
-    here, with dummy credentials and no retries unless ``retries`` says
-    otherwise (the async twin of ``make_client``)."""
+    here, with dummy credentials (the access key ``access_key_id``; None:
+    the session's own) and no retries unless ``retries`` says otherwise (the
+    async twin of ``make_client``)."""
     from aiobotocore.config import AioConfig
     from aiobotocore.session import get_session
 
     session = session or get_session()
     config = AioConfig(retries=NO_RETRIES if retries is None else retries, connect_timeout=2)
-    async with session.create_client("redshift", region_name=region, endpoint_url=endpoint_url,
-                                     aws_access_key_id="testing", aws_secret_access_key="testing",
-                                     config=config) as client:
+    keys = {} if access_key_id is None else {"aws_access_key_id": access_key_id,
+                                              "aws_secret_access_key": "testing"}
+    async with session.create_client("redshift", region_name=region, endpoint_url=endpoint_url, config=config,
+                                     **keys) as client:
         yield client
 
 

@@ -280,7 +280,7 @@ def test_a_sync_client_given_an_async_parser_is_refused_with_a_clear_error():
     client._endpoint._response_parser_factory = AioResponseParserFactory()
     with intercept(target=client) as rs:
         rs.add_snapshot(SnapshotIdentifier="snap")
-        with pytest.raises(TypeError, match=r"an async parser or emitter \(\w+\) answered a sync botocore client"):
+        with pytest.raises(TypeError, match=r"an async parser, emitter or credentials \(\w+\) answered a sync "):
             client.delete_cluster_snapshot(SnapshotIdentifier="snap")
 
 
