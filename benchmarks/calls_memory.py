@@ -42,6 +42,7 @@ CASES: Dict[str, Dict[str, Any]] = {
     "describe by id, journal=True (SqliteBackend), max_calls=0 [run]": {"op": "describe_one", "journal": "sqlite",
                                                                         "max_calls": 0},
     "delete + re-seed, calls unbounded": {"op": "delete"},
+    "delete + re-seed, max_calls=0 (the event log)": {"op": "delete", "max_calls": 0},
     "describe page of 100, calls unbounded": {"op": "describe_page"},
     "describe page of 100, max_calls=100": {"op": "describe_page", "max_calls": 100},
 }

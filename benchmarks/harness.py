@@ -36,12 +36,11 @@ import boto3
 import botocore
 import botocore.session
 from botocore.awsrequest import AWSResponse
-from botocore.config import Config
 from botocore.parsers import ResponseParserFactory
 
 import redshift_intercept
 from redshift_intercept import _hooks as hooks
-from redshift_intercept import intercept
+from redshift_intercept import intercept, testing
 from redshift_intercept._records import new_snapshot
 from redshift_intercept._wire import render_success
 
@@ -52,8 +51,7 @@ OPERATION = "DeleteClusterSnapshot"
 DESCRIBE = "DescribeClusterSnapshots"
 PAGE = 100
 # Anything that escaped interception would fail at once on this closed port.
-CLOSED_ENDPOINT = "http://127.0.0.1:9"
-CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2)
+CLOSED_ENDPOINT = testing.CLOSED_ENDPOINT
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000000"
 # The entry point; the memory section runs it again in fresh processes.
 BENCH_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.py")
@@ -122,13 +120,11 @@ def clean_session() -> boto3.session.Session:
 
 
 def make_client(session: Optional[boto3.session.Session] = None, endpoint: Optional[str] = CLOSED_ENDPOINT):
-    """A Redshift client in ``REGION`` with test credentials, no retries,
-    from ``session`` (a fresh default one: it carries our handlers), on a
-    closed loopback port (``endpoint=None``: the real endpoint, for moto)."""
-    session = session or boto3.session.Session()
-    return session.client("redshift", region_name=REGION, endpoint_url=endpoint,
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=CLIENT_CONFIG)
+    """The tests' client (``redshift_intercept.testing.make_client``) in
+    ``REGION``, from ``session`` (a fresh default one: it carries our
+    handlers), on a closed loopback port (``endpoint=None``: the real
+    endpoint, for moto)."""
+    return testing.make_client(REGION, session=session, endpoint_url=endpoint)
 
 
 def cpu_model() -> str:

@@ -46,7 +46,7 @@ import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional
 
 CASES = ("a", "b", "c1", "c3")
 WARM_UP = 400
@@ -113,17 +113,19 @@ LABELS = {"I refs": "instructions", "I1  misses": "I1 misses", "D1  misses": "D1
           "Mispredicts": "mispredicts"}
 
 
-def count(case: str, calls: int, layout: int, events: tuple) -> Dict[str, int]:
-    """Totals of ``events`` for one run of the child under cachegrind. The
-    environment is padded by ``layout`` bytes: that shifts where the
-    interpreter's objects land in memory, and with them how names collide in
-    CPython's type-attribute cache, which moves a call's count by up to 4%."""
-    env = dict(os.environ, PYTHONHASHSEED="0", REDSHIFT_INTERCEPT_LAYOUT="x" * layout)
+def count(case: str, calls: int, layout: int, events: tuple, script: str = __file__,
+          env: Optional[Dict[str, str]] = None) -> Dict[str, int]:
+    """Totals of ``events`` for one run of the child (``script --child CASE
+    CALLS``, in ``env``) under cachegrind. The environment is padded by
+    ``layout`` bytes: that shifts where the interpreter's objects land in
+    memory, and with them how names collide in CPython's type-attribute
+    cache, which moves a call's count by up to 4%."""
+    env = dict(env or os.environ, PYTHONHASHSEED="0", REDSHIFT_INTERCEPT_LAYOUT="x" * layout)
     simulate = "yes" if events is SIMULATED else "no"
     done = subprocess.run(
         ["valgrind", "--tool=cachegrind", f"--cache-sim={simulate}", f"--branch-sim={simulate}",
          "--cachegrind-out-file=/dev/null",
-         sys.executable, os.path.abspath(__file__), "--child", case, str(calls)],
+         sys.executable, os.path.abspath(script), "--child", case, str(calls)],
         capture_output=True, text=True, env=env, check=False, cwd=os.path.dirname(os.path.abspath(__file__)))
     totals = {}
     for event in events:
@@ -135,9 +137,10 @@ def count(case: str, calls: int, layout: int, events: tuple) -> Dict[str, int]:
     return totals
 
 
-def per_call(case: str, calls: int, layout: int, events: tuple) -> Dict[str, float]:
+def per_call(case: str, calls: int, layout: int, events: tuple, script: str = __file__,
+             env: Optional[Dict[str, str]] = None) -> Dict[str, float]:
     """What one call of ``case`` adds to each event, under one layout."""
-    after, before = count(case, calls, layout, events), count(case, 0, layout, events)
+    after, before = count(case, calls, layout, events, script, env), count(case, 0, layout, events, script, env)
     return {event: (after[event] - before[event]) / calls for event in events}
 
 

@@ -142,7 +142,7 @@ def components(client: Any, rounds: int, loops: int) -> List[Tuple[str, str, flo
         insert(ACCOUNT, REGION, record)
 
     def reinsert_only() -> None:
-        backend._data[(ACCOUNT, REGION)].pop("capture-0000001", None)
+        backend._data[("snapshot", ACCOUNT, REGION)].pop("capture-0000001", None)
         insert(ACCOUNT, REGION, record)
 
     def call_record() -> None:  # what _attempt does after the parse
@@ -327,11 +327,21 @@ IN_SITU: List[Tuple[Any, str, str]] = [
     (Service, "answer", "Service.answer: fault check, Scope, rule"),
     (OPERATIONS, OPERATION, "  of which: the rule (Scope excluded)"),
     (hooks, "render_success", "render_success (XML)"),
-    (hooks, "respond", "respond (HTTP response + parse)"),
+    (hooks, "http_response", "http_response (headers, AWSResponse)"),
+    (hooks, "parser_input", "parser_input (the response dict)"),
     (botocore.parsers.QueryParser, "parse", "  of which: botocore parser.parse"),
     (hooks, "Call", "Call(...) record"),
     (Service, "record", "Service.record (rs.calls)"),
 ]
+
+
+def respond(model: Any, status: int, body: bytes, request_id: str, parser: Any, url: str) -> tuple:
+    """What ``_hooks._answer_steps`` does with a rendered body for a sync
+    client: the HTTP response botocore's endpoint would build, and its parse."""
+    http = wire.http_response(url, status, request_id, body)
+    parsed = parser.parse(wire.parser_input(model, http, body), model.output_shape)
+    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+    return http, parsed
 
 
 def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
@@ -348,7 +358,7 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
     result = {"Snapshot": {**record, "Status": "deleted"}}
     request_id = wire.new_request_id()
     body = wire.render_success(model, result, request_id)
-    http, parsed = wire.respond(model, 200, body, request_id, origin.parser("query"), CLOSED_ENDPOINT)
+    http, parsed = respond(model, 200, body, request_id, origin.parser("query"), CLOSED_ENDPOINT)
     response_dict = {"headers": http.headers, "status_code": 200, "body": body,
                      "context": {"operation_name": OPERATION}}
     output_shape = model.output_shape
@@ -367,8 +377,8 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
 
     def rung3(**_: Any) -> Any:  # + fresh request id, headers, Date, AWSResponse: respond()
         rid = wire.new_request_id()
-        return wire.respond(model, 200, wire.render_success(model, result, rid), rid,
-                            origin.parser("query"), CLOSED_ENDPOINT)
+        return respond(model, 200, wire.render_success(model, result, rid), rid,
+                       origin.parser("query"), CLOSED_ENDPOINT)
 
     backend = MemoryBackend()
     # A service of its own for this rung: its own backend.
@@ -379,8 +389,8 @@ def ladder(client: Any, rounds: int, loops: int) -> List[Tuple[str, float]]:
         caller = Caller(ACCOUNT, context["client_region"])
         rid = wire.new_request_id()
         answer = rung_service.answer(model.name, decoded, caller)
-        return wire.respond(model, 200, wire.render_success(model, answer, rid), rid,
-                            origin.parser("query"), CLOSED_ENDPOINT)
+        return respond(model, 200, wire.render_success(model, answer, rid), rid,
+                       origin.parser("query"), CLOSED_ENDPOINT)
 
     rungs: List[Tuple[str, Any]] = [
         ("0 canned answer (botocore pipeline only)", rung0),

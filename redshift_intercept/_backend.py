@@ -393,7 +393,10 @@ class MemoryBackend:
         with self._lock:
             events = self._events.setdefault((account_id, region), [])
             key = (event["Date"], event[EVENT_ID])
-            events.insert(bisect.bisect_right(events, key, key=_event_key), (*key, event))
+            if not events or events[-1][:2] <= key:  # the usual case: in time order, appended
+                events.append((*key, event))
+            else:
+                events.insert(bisect.bisect_right(events, key, key=_event_key), (*key, event))
             if self._undo is not None:
                 self._undo.append(lambda: events.pop(bisect.bisect_left(events, key, key=_event_key)))
 

@@ -7,9 +7,10 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ._files import json_default
+from ._policy import Decision
 
 
 @dataclass(slots=True)
@@ -34,6 +35,20 @@ class Call:
     """Where an HTTP call came from (``"127.0.0.1:50312"``); None for an in-process call."""
     access_key_id: Optional[str] = field(default=None, repr=False)
     """The access key an HTTP call was signed with; None for an in-process call."""
+    principal: Optional[str] = None
+    """The ARN of the identity that made the call (``rs.add_identity``); None:
+    the interceptor's default identity."""
+    decisions: Optional[Tuple[Decision, ...]] = field(default=None, repr=False)
+    """IAM's decision for each resource the call was authorized against, in
+    order; None when the caller's calls are not evaluated (no policies)."""
+
+    @property
+    def decision(self) -> Optional[Decision]:
+        """The decision that settled the call: its first denial, else its first
+        allow; None when it was not evaluated (or named no resource)."""
+        if not self.decisions:
+            return None
+        return next((d for d in self.decisions if not d.allowed), self.decisions[0])
 
 
 def check_max_calls(value: object, argument: str = "max_calls") -> Optional[int]:
@@ -116,13 +131,16 @@ class CallList(List[Call]):
 
 def journal_entry(operation: str, params: Dict[str, Any], region: str, account_id: str, request_id: str,
                   response: Optional[Dict[str, Any]] = None, error: Optional[Dict[str, Any]] = None,
-                  source: Optional[str] = None, access_key_id: Optional[str] = None) -> Dict[str, Any]:
+                  source: Optional[str] = None, access_key_id: Optional[str] = None,
+                  principal: Optional[str] = None, decisions: Optional[Tuple[Decision, ...]] = None
+                  ) -> Dict[str, Any]:
     """A call as a journal keeps it: JSON values only (times as Redshift
     writes them), and the writing process's id. ``response`` is the result
     the caller got (without ``ResponseMetadata``); ``error`` the parsed error
     (``{"Error": {"Code", "Message", "Type"}}``); ``source`` and
     ``access_key_id`` where an HTTP call came from and the key it was signed
-    with (absent for in-process calls)."""
+    with (absent for in-process calls); ``principal`` and ``decisions`` who
+    made it and IAM's decisions, when there are some."""
     entry: Dict[str, Any] = {"operation": operation, "params": params, "region": region, "account_id": account_id,
                              "error_code": None if error is None else error["Error"].get("Code"),
                              "request_id": request_id, "pid": os.getpid()}
@@ -130,6 +148,10 @@ def journal_entry(operation: str, params: Dict[str, Any], region: str, account_i
         entry["source"] = source
     if access_key_id is not None:
         entry["access_key_id"] = access_key_id
+    if principal is not None:
+        entry["principal"] = principal
+    if decisions is not None:
+        entry["decisions"] = [decision._asdict() for decision in decisions]
     if error is not None:
         entry["error"] = {"Error": dict(error["Error"])}
         entry["error_message"] = error["Error"].get("Message", "")
@@ -142,7 +164,7 @@ def journal_entry_of(call: Call) -> Dict[str, Any]:
     """``journal_entry`` for a ``Call``."""
     return journal_entry(call.operation, call.params, call.region, call.account_id, call.request_id,
                          call.response, None if call.error is None else {"Error": call.error.get("Error", {})},
-                         call.source, call.access_key_id)
+                         call.source, call.access_key_id, call.principal, call.decisions)
 
 
 def call_from_entry(entry: Dict[str, Any]) -> Call:
@@ -151,4 +173,5 @@ def call_from_entry(entry: Dict[str, Any]) -> Call:
                 region=entry.get("region", ""), account_id=entry.get("account_id", ""),
                 response=entry.get("response"), error_code=entry.get("error_code"), error=entry.get("error"),
                 request_id=entry.get("request_id", ""), source=entry.get("source"),
-                access_key_id=entry.get("access_key_id"))
+                access_key_id=entry.get("access_key_id"), principal=entry.get("principal"),
+                decisions=None if "decisions" not in entry else tuple(Decision(**d) for d in entry["decisions"]))

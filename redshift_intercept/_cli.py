@@ -4,6 +4,8 @@ what it did.
     redshift-intercept run --snapshots seed.json [--clusters clusters.json]
                            [--region R] [--account A] [--report table|json]
                            [--now 2027-01-01T00:00:00Z | --after 30d]
+                           [--identities identities.json [--as NAME] [--strict-identities]]
+                           [--policy-out policy.json]
                            [--out state.json] -- python cleanup.py --days 30
     redshift-intercept seed --example > seed.json
     redshift-intercept serve [--port 0] [--backend sqlite:///state.db] [--snapshots seed.json] ...
@@ -31,7 +33,16 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ._arns import parse_arn
 from ._files import check_writable, json_default, read_json, to_json_text, write_atomically
-from ._startup import ENV_ACCOUNT, ENV_CLOCK, ENV_REGION, ENV_STATE, SITECUSTOMIZE, shift_clock
+from ._startup import (
+    ENV_ACCOUNT,
+    ENV_CLOCK,
+    ENV_IDENTITIES,
+    ENV_REGION,
+    ENV_STATE,
+    ENV_STRICT,
+    SITECUSTOMIZE,
+    shift_clock,
+)
 
 
 class UsageError(Exception):
@@ -53,17 +64,71 @@ def _load_json(path: str, what: str) -> Any:
         raise UsageError(str(error)) from None
 
 
+class _State:
+    """The shared state as the command seeds and reads it: the service core
+    over ``backend``, seen by one account in one region, with the methods of
+    ``intercept()`` that ``seed_files`` and ``final_state`` use. Not an
+    interceptor: its botocore front door (botocore's session and client
+    machinery) would cost the program's run, and the command makes no call."""
+
+    def __init__(self, backend: Any, account: str, region: str) -> None:
+        from ._dispatch import Caller, Service
+
+        self.backend = backend
+        self._service = Service(backend)
+        self._caller = Caller(account, region)
+
+    @property
+    def clock(self) -> Any:
+        return self._service.clock
+
+    def catch_up(self) -> None:
+        """Do what the service would have done on its own until ``clock``'s now."""
+        self._service.catch_up(self._caller)
+
+    def add_cluster(self, **fields: Any) -> Dict[str, Any]:
+        from ._seeding import add_cluster
+
+        return add_cluster(self._service, self._caller, fields)
+
+    def load_snapshots(self, source: Any) -> List[Dict[str, Any]]:
+        from ._seeding import load_snapshots
+
+        return load_snapshots(self._service, self._caller, source)
+
+    def snapshots(self) -> List[Dict[str, Any]]:
+        from ._seeding import snapshots
+
+        return snapshots(self._service, self._caller)
+
+    def dump_snapshots(self, target: Any = None) -> Dict[str, Any]:
+        from ._seeding import dump_snapshots
+
+        return dump_snapshots(self._service, self._caller, target)
+
+    def clusters(self) -> List[Dict[str, Any]]:
+        from ._seeding import clusters
+
+        return clusters(self._service, self._caller)
+
+    def events(self) -> List[Dict[str, Any]]:
+        from ._seeding import events
+
+        return events(self._service, self._caller)
+
+
 def _seed(state_path: str, snapshots_path: Optional[str], clusters_path: Optional[str], account: str,
           region: str) -> List[Dict[str, Any]]:
     """Seed the state every process of the run shares (``seed_files``).
     Returns the snapshots stored."""
-    from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
+    if not snapshots_path and not clusters_path:
+        with SqliteBackend(state_path):  # the state every process opens; nothing to seed, no botocore
+            return []
     with SqliteBackend(state_path) as backend:
-        rs = intercept(backend=backend, account_id=account, region=region)
-        seed_files(rs, snapshots_path, clusters_path)
-        return rs.backend.list(None, region)
+        seed_files(_State(backend, account, region), snapshots_path, clusters_path)
+        return backend.list(None, region)
 
 
 def seed_files(rs: Any, snapshots_path: Optional[str], clusters_path: Optional[str]) -> None:
@@ -101,6 +166,58 @@ def final_state(rs: Any) -> Dict[str, Any]:
     return {**rs.dump_snapshots(), "Clusters": clusters}
 
 
+def _identities(path: Optional[str], chosen: Optional[str]) -> tuple[Optional[Any], Dict[str, str]]:
+    """The identities file (checked) and the environment that makes the
+    program the identity ``--as`` names: its access key and secret."""
+    from ._identities import Identities, identities_from_json
+
+    if path is None:
+        if chosen is not None:
+            raise UsageError("--as needs --identities: the file that says who NAME is")
+        return None, {}
+    data = _load_json(path, "identities")
+    try:
+        loaded = identities_from_json(data, f"identities file {path!r}")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if chosen is None:
+        return data, {}
+    registry = Identities()
+    secrets = {}
+    for identity, secret in loaded:
+        registry.add(identity)
+        secrets[identity.access_key_id] = secret
+    try:
+        identity = registry.find(chosen)
+    except LookupError as error:
+        raise UsageError(f"--as: {error}") from None
+    return data, {"AWS_ACCESS_KEY_ID": identity.access_key_id,
+                  "AWS_SECRET_ACCESS_KEY": secrets[identity.access_key_id] or "redshift-intercept"}
+
+
+def _write_policy(path: str, calls: List[Dict[str, Any]]) -> None:
+    from ._calls import call_from_entry
+    from ._least_privilege import required_policy
+
+    try:
+        policy = required_policy(call_from_entry(entry) for entry in calls)
+    except ValueError:
+        sys.stderr.write(f"redshift-intercept: no Redshift call was answered, so no policy is needed; "
+                         f"{path} was not written\n")
+        return
+    text = json.dumps(policy, indent=2) + "\n"
+    write_atomically(path, text)
+    size = len("".join(text.split()))
+    if size > IAM_POLICY_LIMIT:
+        sys.stderr.write(f"redshift-intercept: {path} has {size} characters without spaces, more than the "
+                         f"{IAM_POLICY_LIMIT} IAM allows in a managed policy; replace exact ARNs by patterns "
+                         "(such as snapshot:prod/*) and run again with it to check\n")
+
+
+IAM_POLICY_LIMIT = 6144
+"""IAM's quota on a managed policy's size, in characters without white space."""
+
+
 class _Progress:
     """``calls answered so far`` on stderr, only when stderr is a terminal."""
 
@@ -136,9 +253,10 @@ class _Progress:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before anything runs, an ``--out`` or ``--report-file`` we could
-    not write after the program ran."""
-    for option, target in (("--out", args.out), ("--report-file", args.report_file)):
+    """Refuse, before anything runs, an ``--out``, ``--report-file`` or
+    ``--policy-out`` we could not write after the program ran."""
+    for option, target in (("--out", args.out), ("--report-file", args.report_file),
+                           ("--policy-out", args.policy_out)):
         if target:
             try:
                 check_writable(target)
@@ -311,8 +429,9 @@ def _format_table(report: Dict[str, Any], exit_code: int) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ._intercept import intercept
-    from ._records import check_account_id, check_region
+    # Nothing here imports botocore unless a seed file or --out needs it: the
+    # runner must cost little more than the program it runs.
+    from ._names import check_account_id, check_region
     from ._sqlite import SqliteBackend
 
     if not args.command:
@@ -328,15 +447,20 @@ def _run(args: argparse.Namespace) -> int:
     if program is None:
         raise UsageError(f"cannot run {args.command[0]!r}: no such program")
     _check_outputs(args)
+    identities, credentials = _identities(args.identities, args.as_identity)
 
     workdir = tempfile.mkdtemp(prefix="redshift-intercept-")
     try:
         state = os.path.join(workdir, "state.db")
         before = _seed(state, args.snapshots, args.clusters, account, region)
-        with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
-            ahead = intercept(backend=backend, account_id=account, region=region)
-            shift_clock(ahead.clock, offset)
-            ahead.snapshots()
+        # Nothing seeded: the state is empty until the program calls, and the
+        # service (with botocore's model) is needed only if it does.
+        seeded = bool(args.snapshots or args.clusters)
+        if seeded:
+            with SqliteBackend(state) as backend:  # what the service did on its own until the program starts
+                ahead = _State(backend, account, region)
+                shift_clock(ahead.clock, offset)
+                ahead.catch_up()
         hook = os.path.join(workdir, "hook")
         os.mkdir(hook)
         with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as handle:
@@ -350,6 +474,15 @@ def _run(args: argparse.Namespace) -> int:
         # No credentials are needed; dummy ones keep botocore from searching for real ones.
         env.setdefault("AWS_ACCESS_KEY_ID", "redshift-intercept")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "redshift-intercept")
+        if identities is not None:
+            env[ENV_IDENTITIES] = os.path.join(workdir, "identities.json")
+            write_atomically(env[ENV_IDENTITIES], json.dumps(identities))
+        if args.strict_identities:
+            env[ENV_STRICT] = "1"
+        if credentials:  # --as: the program signs as that identity, with no session token of ours
+            env.update(credentials)
+            env.pop("AWS_SESSION_TOKEN", None)
+            env.pop("AWS_SECURITY_TOKEN", None)
         with _Progress(state):
             try:
                 exit_code = subprocess.call([program, *args.command[1:]], env=env)
@@ -357,18 +490,28 @@ def _run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot run {args.command[0]!r}: {error.strerror}") from None
         failures = []
         with SqliteBackend(state) as backend:
-            final = intercept(backend=backend, account_id=account, region=region)
-            shift_clock(final.clock, offset)
-            state_now = final_state(final)  # as the service has it when the program is done
             calls = backend.read_calls()
-            after = backend.list(None, region)
-            events = final.events()
+            if seeded or calls:
+                final = _State(backend, account, region)
+                shift_clock(final.clock, offset)
+                final.catch_up()  # the state as the service has it when the program is done
+                state_now = final_state(final) if args.out else {}
+                after = backend.list(None, region)
+                events = final.events()
+            else:  # nothing seeded and nothing called: still empty
+                state_now, after, events = {"Snapshots": [], "Clusters": []}, [], []
             if args.out:
                 try:
                     write_atomically(args.out, to_json_text(state_now))
                 except OSError as error:
                     failures.append(f"cannot write --out {args.out!r}: {_reason(error)}; the final state "
                                     "is not saved")
+        if args.policy_out:
+            try:
+                _write_policy(args.policy_out, calls)
+            except OSError as error:
+                failures.append(f"cannot write --policy-out {args.policy_out!r}: {_reason(error)}; the policy "
+                                "is not saved")
         report = build_report(calls, before, after, events)
         if args.report == "json":
             text = json.dumps({**report, "exit_code": exit_code}, indent=2, default=json_default) + "\n"
@@ -485,6 +628,14 @@ def _parser() -> argparse.ArgumentParser:
                      "90m, 45s, 2w), after everything the service would have done meanwhile")
     run.add_argument("--out", metavar="FILE", help="write the final state: describe_cluster_snapshots and "
                      "describe_clusters JSON in one file")
+    run.add_argument("--identities", metavar="FILE",
+                     help="identities JSON: access key id -> arn, policies (and account_id, name, secret_access_key)")
+    run.add_argument("--as", dest="as_identity", metavar="NAME",
+                     help="run the program with the credentials of this identity (its name or access key id)")
+    run.add_argument("--strict-identities", action="store_true",
+                     help="refuse calls whose access key names no identity (InvalidClientTokenId)")
+    run.add_argument("--policy-out", metavar="FILE",
+                     help="write the smallest IAM policy that allows every call the program made")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the program and its arguments")
     serve = commands.add_parser(
         "serve", help="answer Redshift over HTTP, for any SDK",
@@ -503,8 +654,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--account", default="123456789012", help="account id of every caller (default "
                                                                  "123456789012)")
     serve.add_argument("--identities", metavar="FILE",
-                       help="JSON {access key id: {\"secret_access_key\": ...}}: the keys --verify-signatures "
-                            "accepts")
+                       help="identities JSON: access key id -> arn, policies (and account_id, name, "
+                            "secret_access_key): who calls with each key; the keys --verify-signatures accepts")
+    serve.add_argument("--strict-identities", action="store_true",
+                       help="refuse calls whose access key names no identity (InvalidClientTokenId)")
     serve.add_argument("--verify-signatures", action="store_true",
                        help="check every request's SigV4 signature with the --identities secret keys")
     serve.add_argument("--max-body", type=int, default=None, metavar="BYTES",

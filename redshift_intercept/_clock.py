@@ -63,6 +63,11 @@ class Clock:
             self._offset += step
         return self.now()
 
+    def reset(self) -> None:
+        """Back to the real time: undo every ``advance()`` and ``set()``."""
+        with self._lock:
+            self._offset = _dt.timedelta(0)
+
     def set(self, when: _dt.datetime) -> None:
         """Make ``now()`` read ``when`` (naive means UTC) from this instant on."""
         if not isinstance(when, _dt.datetime):

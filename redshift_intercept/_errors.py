@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from botocore import xform_name
-
 
 class UnhandledOperationError(Exception):
     """A Redshift operation that redshift-intercept does not answer was called
@@ -15,6 +13,8 @@ class UnhandledOperationError(Exception):
     """
 
     def __init__(self, operation_name: str, answered: tuple[str, ...] = (), detail: str | None = None) -> None:
+        from botocore import xform_name  # here: the command checks identities files without botocore
+
         self.operation_name = operation_name
         method = xform_name(operation_name)
         listed = ", ".join(answered) or "none"
@@ -91,3 +91,8 @@ def invalid_retention(value: int) -> ServiceError:
     return ServiceError("InvalidRetentionPeriodFault",
                         f"Invalid manual snapshot retention period {value}: it must be -1 "
                         "(retain indefinitely) or between 1 and 3653 days.")
+
+
+def invalid_client_token() -> ServiceError:
+    """AWS's answer to an access key it does not know (real text, as STS and the query services send it)."""
+    return ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403, True)

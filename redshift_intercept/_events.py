@@ -19,6 +19,7 @@ import time
 from typing import Any, Dict, NamedTuple, Optional
 
 from ._backend import EVENT_ID
+from ._shapes import format_timestamp
 
 ACTION = "redshift_intercept:action"
 BY = "redshift_intercept:by"
@@ -111,9 +112,8 @@ KINDS: Dict[str, Kind] = {
 
 def message_time(when: _dt.datetime) -> str:
     """A time as AWS writes it in event messages: ``2019-12-27 00:16`` (UTC)."""
-    if when.utcoffset():
-        when = when.astimezone(_dt.timezone.utc)
-    return f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:{when.minute:02d}"
+    text = format_timestamp(when)  # "YYYY-MM-DDTHH:MM:SS.mmmZ" in UTC, from lookup tables: cheaper than str()
+    return text[:10] + " " + text[11:16]
 
 
 def new_event(kind: str, at: _dt.datetime, action: str, by: str, cluster: str,

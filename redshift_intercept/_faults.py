@@ -67,6 +67,11 @@ class Faults(List[Fault]):
             self.append(fault)
         return fault
 
+    def clear(self) -> None:
+        """Drop every pending fault."""
+        with self._lock:
+            super().clear()
+
     def take(self, operation: str, params: Dict[str, Any]) -> Optional[Fault]:
         """The first pending fault for this call, counting it used; None if none matches."""
         if not self:

@@ -47,7 +47,8 @@ from botocore.utils import parse_timestamp
 from . import _model, _seeding, _sigv4
 from ._calls import Call, journal_entry
 from ._dispatch import Caller, Service
-from ._errors import NotAnswered, ServiceError
+from ._errors import NotAnswered, ServiceError, invalid_client_token
+from ._policy import Decision
 from ._records import check_account_id, check_region
 from ._rules import OPERATIONS
 from ._shapes import _element, decoder_for
@@ -74,13 +75,6 @@ class Response:
     status: int
     headers: List[Tuple[bytes, bytes]]
     body: bytes
-
-
-def caller_for(service: Service, access_key_id: str, region: str, default_account: str) -> Caller:
-    """Who calls with ``access_key_id``, in ``region``. Every key, known or
-    not, is the default account until identities exist (the IAM issue): then
-    this asks ``service`` for the identity the key names."""
-    return Caller(default_account, region)
 
 
 class Refused(Exception):
@@ -164,11 +158,9 @@ class QueryDoor:
             if self.secrets is not None:
                 secret = self.secrets.get(key)
                 if secret is None:
-                    # Real text (STS).
-                    raise _error("InvalidClientTokenId", "The security token included in the request is invalid.",
-                                 403)
+                    raise invalid_client_token()
                 _sigv4.verify(signature, secret, method, raw_path, raw_query.decode("latin-1"), headers, body)
-            caller = caller_for(self.service, key, region, self.account_id)
+            caller = self.service.caller(key, region, self.account_id)  # the identity the key names
             model = self._operation(form)
             params = decode_request(model.input_shape, form)
         except ServiceError as error:
@@ -232,8 +224,10 @@ class QueryDoor:
         via = {"access_key_id": key or ""}
         if source is not None:
             via["source"] = source
+        identity = caller.identity
+        decisions: Optional[List[Decision]] = None if identity is None or identity.policies is None else []
         try:
-            result = service.answer(model.name, params, caller, request_id=request_id, via=via)
+            result = service.answer(model.name, params, caller, request_id=request_id, via=via, decisions=decisions)
         except ServiceError as error:
             status, body = render_error(model, error, request_id)
         except NotAnswered:
@@ -249,7 +243,9 @@ class QueryDoor:
             failed = status >= 300
             service.record(Call(model.name, params, caller.region, caller.account_id, None if failed else parsed,
                                 parsed["Error"].get("Code") if failed else None, parsed if failed else None,
-                                request_id, source, key))
+                                request_id, source, key,
+                                principal=None if identity is None or identity.refusal else identity.arn,
+                                decisions=None if decisions is None else tuple(decisions)))
         return self._xml(status, body, request_id)
 
     def _refuse(self, error: ServiceError, extra_headers: Sequence[Tuple[bytes, bytes]], request_id: str,

@@ -1,7 +1,8 @@
 """The public interceptor: ``intercept()`` / ``RedshiftIntercept``.
 
-One object is a context manager (sync and async), a decorator (sync and
-``async def``) and ``start()``/``stop()``. It owns a ``Service`` (the fake
+One object is a context manager (sync and async), a decorator (functions,
+sync and ``async def``, and test classes: ``_decorate``) and
+``start()``/``stop()``. It owns a ``Service`` (the fake
 Redshift's state, ``_dispatch``) and, while active, a route through which
 the botocore front door (``_hooks``) answers calls from it. The seeding
 methods are thin: their work is in ``_seeding``.
@@ -9,23 +10,40 @@ methods are thin: their work is in ``_seeding``.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+import shutil
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Concatenate,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    ParamSpec,
+    Sequence,
+    TypeVar,
+    Union,
+    overload,
+)
 
-import boto3
 import botocore.client
 import botocore.session
 
-from . import _hooks, _seeding
+from . import _decorate, _hooks, _seeding
 from ._backend import CallJournal, SnapshotBackend, resolve_backend
-from ._calls import CallList, call_from_entry, check_max_calls
+from ._calls import Call, CallList, call_from_entry, check_max_calls
 from ._clock import Clock
 from ._dispatch import Caller, Service
 from ._faults import Fault, Faults
+from ._files import read_json
+from ._identities import Identity, PolicyDocument, identities_from_json, new_identity
+from ._least_privilege import required_policy
+from ._names import check_account_id, check_region
 from ._quotas import Quotas
-from ._records import check_account_id, check_region
+from ._sqlite import SqliteBackend
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._server import Endpoint
@@ -35,25 +53,38 @@ _MAX_DELAY = 100 * 365 * 86400.0
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
-F = TypeVar("F", bound=Callable[..., Any])
-Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
+P = ParamSpec("P")
+R = TypeVar("R")
+C = TypeVar("C", bound=type)
+if TYPE_CHECKING:
+    import boto3
+
+    Target = Union[None, botocore.client.BaseClient, boto3.session.Session, botocore.session.Session]
+else:  # boto3 is not imported for a program that does not use it (redshift-intercept run)
+    Target = Union[None, botocore.client.BaseClient, botocore.session.Session, Any]
 
 
 class RedshiftIntercept:
     """Answers Redshift calls in-process from a snapshot backend.
 
     Build it with :func:`intercept`. Use it as ``with intercept() as rs:``,
-    ``async with``, as a decorator (``@intercept()``; a decorated function
-    with a parameter named ``rs`` receives the interceptor), or with
-    ``start()`` / ``stop()``.
+    ``async with``, with ``start()`` / ``stop()``, or as a decorator of a
+    function or a test class (``@intercept()``; a parameter named ``rs``
+    receives the interceptor). ``with`` and ``start()`` keep the state
+    between activations; each decorated call and each test of a decorated
+    class starts from a fresh one (``reset()``).
     """
 
     def __init__(self, target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
                  region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-                 passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> None:
+                 passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None,
+                 strict_identities: bool = False) -> None:
         self._target_kind, self._target = _hooks.check_target(target)
         check_max_calls(max_calls)
         resolved = resolve_backend(backend)
+        # A backend made here (None, "memory", "sqlite://") is ours to replace on reset().
+        self._made_backend = backend is None or (isinstance(backend, str) and not backend.startswith("sqlite:///"))
+        self._backend_form = backend if isinstance(backend, str) else None
         if not isinstance(journal, bool):
             raise TypeError(f"journal must be True or False, got {journal!r}")
         if journal and not isinstance(resolved, CallJournal):
@@ -69,8 +100,11 @@ class RedshiftIntercept:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough must be True or False, got {passthrough!r}")
         self.passthrough: bool = passthrough
+        if not isinstance(strict_identities, bool):
+            raise TypeError(f"strict_identities must be True or False, got {strict_identities!r}")
         self._service = Service(resolved, journal=resolved if journal else None,  # type: ignore[arg-type]
                                 max_calls=max_calls)
+        self._service.identities.strict = strict_identities
         self._route: Optional[_hooks.Route] = None
 
     def __repr__(self) -> str:
@@ -210,32 +244,58 @@ class RedshiftIntercept:
     async def __aexit__(self, *exc_info: Any) -> None:
         self.stop()
 
-    def __call__(self, func: F) -> F:
-        """Decorate ``func`` (sync or ``async def``) so that it runs intercepted."""
-        if not callable(func):
-            raise TypeError(f"intercept() decorates functions, got {type(func).__name__}")
-        signature = inspect.signature(func)
-        inject = "rs" in signature.parameters
+    def reset(self) -> None:
+        """Start again from a fresh state, as a decorated call does: no
+        snapshots, clusters or events in a backend the interceptor made
+        itself (``None``, ``"memory"``, ``"sqlite://"``: it gets a new, empty
+        one), empty ``calls`` and ``unhandled``, no pending faults, no
+        identities (``add_identity`` seeds them as ``add_snapshot`` seeds
+        snapshots; ``strict_identities`` stays), ``clock`` back at real
+        time, every setting at its default (``creation_delay``,
+        ``creation_outcome``, ``cluster_delay``, ``restore_delay``,
+        ``restore_hold``, ``quotas``). A backend you
+        passed in (an object, or a named file ``"sqlite:///path"``) keeps
+        its snapshots, clusters and events."""
+        replacement = None
+        if self._made_backend:
+            old, replacement = self._service.backend, resolve_backend(self._backend_form)
+            if isinstance(old, SqliteBackend):  # a temporary file in a directory of its own
+                old.close()
+                shutil.rmtree(os.path.dirname(old.path), ignore_errors=True)
+        self._service.reset(replacement)
 
-        if inspect.iscoroutinefunction(func):
-            @functools.wraps(func)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                async with self:
-                    if inject:
-                        kwargs["rs"] = self
-                    return await func(*args, **kwargs)
-            wrapper: Any = async_wrapper
-        else:
-            @functools.wraps(func)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self:
-                    if inject:
-                        kwargs["rs"] = self
-                    return func(*args, **kwargs)
-        if inject:  # so that pytest does not look for a fixture named rs
-            wrapper.__signature__ = signature.replace(
-                parameters=[p for name, p in signature.parameters.items() if name != "rs"])
-        return wrapper
+    def _begin_fresh(self) -> None:
+        """``reset()`` and ``start()``, for a decorated call (an active
+        interceptor is refused before its state is touched)."""
+        if self._route is not None:
+            self.start()  # raises: already active
+        self.reset()
+        self.start()
+
+    @overload
+    def __call__(self, func: C) -> C: ...
+
+    @overload
+    def __call__(self, func: Callable[Concatenate[RedshiftIntercept, P], R]) -> Callable[P, R]: ...
+
+    @overload
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]: ...
+
+    def __call__(self, func: Any) -> Any:
+        """Decorate a function (sync or ``async def``) or a class.
+
+        A decorated function runs intercepted, from a fresh state on every
+        call (``reset()``). A parameter named ``rs`` receives the
+        interceptor; as the first parameter it also disappears from the
+        signature type checkers see (``def job(rs: RedshiftIntercept,
+        days: int)`` decorates to ``(days: int)``).
+
+        A decorated class is returned as is, with its ``test*`` methods and
+        ``setUp``/``tearDown``, ``asyncSetUp``/``asyncTearDown``,
+        ``setup_method``/``teardown_method`` running intercepted; each test
+        starts from a fresh state before its ``setUp``.
+        """
+        return _decorate.decorate(self, func)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *,
               verify_signatures: Optional[Mapping[str, str]] = None, max_body: Optional[int] = None) -> Endpoint:
@@ -336,6 +396,64 @@ class RedshiftIntercept:
         ``failed``; returns its record."""
         return _seeding.complete_creation(self._service, self._caller(region), snapshot_id, status)
 
+    # ------------------------------------------------------------ identities
+
+    def add_identity(self, access_key_id: str, *, arn: str, account_id: Optional[str] = None,
+                     policies: Optional[Sequence[PolicyDocument]] = None, name: Optional[str] = None) -> Identity:
+        """Make calls signed with ``access_key_id`` calls of this identity, in its account.
+
+        ``arn`` is the caller's ARN: an IAM user (``arn:aws:iam::<account>:user/<name>``), a role
+        session (``arn:aws:sts::<account>:assumed-role/<role>/<session>``) or the root user
+        (``arn:aws:iam::<account>:root``); ``account_id``, if given, must be its account.
+        ``policies`` are its identity-based policies (dicts or JSON text), evaluated for every
+        call as IAM evaluates them; None (the default): its calls are not evaluated (every
+        action allowed); ``[]``: every call is implicitly denied. ``name`` (default: the ARN's
+        last part) is what ``redshift-intercept run --as`` and ``required_policy`` accept.
+        A malformed policy raises ``PolicyError`` naming the problem, and nothing is added.
+        """
+        return self._service.identities.add(new_identity(access_key_id, account_id, arn, policies, name))
+
+    def load_identities(self, source: Union[str, os.PathLike[str], Dict[str, Any], Any]) -> List[Identity]:
+        """Add every identity of an identities file (what ``redshift-intercept run
+        --identities`` reads): ``{access key id: {"arn": ..., "policies": [...],
+        "account_id", "name", "secret_access_key" (all optional)}}``, a path, an
+        open file or the parsed dict. All or nothing: every entry is checked
+        (as ``add_identity`` checks it) before any is added."""
+        loaded = [identity for identity, _ in identities_from_json(read_json(source, "source"), "source")]
+        registry = self._service.identities
+        taken = [i.access_key_id for i in loaded if registry.get(i.access_key_id) is not None]
+        if taken:
+            raise ValueError(f"source: access_key_id {taken[0]!r} already names an identity; nothing was added")
+        return [registry.add(identity) for identity in loaded]
+
+    @property
+    def identities(self) -> List[Identity]:
+        """The identities added with ``add_identity``, in order."""
+        return list(self._service.identities)
+
+    @property
+    def strict_identities(self) -> bool:
+        """Whether a call with an access key no identity has is refused (``InvalidClientTokenId``)."""
+        return self._service.identities.strict
+
+    def required_policy(self, identity: Optional[str] = None) -> Dict[str, Any]:
+        """The smallest identity-based policy that allows every call answered so
+        far (of ``identity``, an access key id, name or ARN of an added
+        identity; None: every call) and nothing else: its actions, on exactly
+        the resources IAM authorized them against. Raises ``ValueError`` when
+        there is no call to allow."""
+        calls: Iterable[Call] = self.calls
+        if identity is not None:
+            if not isinstance(identity, str):
+                raise TypeError(f"identity must be an access key id, name or ARN (a str), got "
+                                f"{type(identity).__name__}")
+            try:
+                arn = self._service.identities.find(identity).arn
+            except LookupError as error:
+                raise LookupError(f"identity: {error}") from None
+            calls = [call for call in self.calls if call.principal == arn]
+        return required_policy(calls)
+
     # ------------------------------------------------------------ faults, journal
 
     def fail(self, operation: str, code: str, message: Optional[str] = None, *, status: int = 400,
@@ -381,7 +499,8 @@ def _seconds(value: Any, name: str) -> float:
 
 def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, None] = None,
               region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None) -> RedshiftIntercept:
+              passthrough: bool = False, journal: bool = False, max_calls: Optional[int] = None,
+              strict_identities: bool = False) -> RedshiftIntercept:
     """Answer boto3 Redshift calls in-process from a snapshot backend.
 
     :param target: ``None`` for every Redshift client in the process (any
@@ -404,18 +523,25 @@ def intercept(target: Target = None, *, backend: Union[SnapshotBackend, str, Non
         and ``rs.unhandled`` (``None``, the default: every call; ``0``: none),
         so that a long run does not grow without bound. The journal, if any,
         still records every call.
+    :param strict_identities: refuse a call whose access key names no identity
+        added with ``add_identity`` (``InvalidClientTokenId``, HTTP 403), as
+        AWS refuses an unknown key; by default such calls are made by the
+        interceptor's default identity (``account_id``, every action allowed).
     """
     return RedshiftIntercept(target, backend=backend, region=region, account_id=account_id,
-                             passthrough=passthrough, journal=journal, max_calls=max_calls)
+                             passthrough=passthrough, journal=journal, max_calls=max_calls,
+                             strict_identities=strict_identities)
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, backend: Union[SnapshotBackend, str, None] = None,
           region: Optional[str] = None, account_id: str = DEFAULT_ACCOUNT_ID, journal: bool = False,
           max_calls: Optional[int] = None, verify_signatures: Optional[Mapping[str, str]] = None,
-          max_body: Optional[int] = None) -> Endpoint:
+          max_body: Optional[int] = None, strict_identities: bool = False) -> Endpoint:
     """An HTTP endpoint on a new interceptor's service:
-    ``intercept(backend=..., region=..., account_id=..., journal=..., max_calls=...).serve(host, port, ...)``.
-    The interceptor (seeding, ``calls``, ``clock``, ``fail``) is ``endpoint.rs``;
-    it is not activated, so this process's own boto3 calls are not intercepted."""
-    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal, max_calls=max_calls)
+    ``intercept(backend=..., region=..., account_id=..., journal=..., max_calls=...,
+    strict_identities=...).serve(host, port, ...)``. The interceptor (seeding,
+    ``calls``, ``clock``, ``fail``, ``add_identity``) is ``endpoint.rs``; it is
+    not activated, so this process's own boto3 calls are not intercepted."""
+    rs = intercept(backend=backend, region=region, account_id=account_id, journal=journal, max_calls=max_calls,
+                   strict_identities=strict_identities)
     return rs.serve(host, port, verify_signatures=verify_signatures, max_body=max_body)

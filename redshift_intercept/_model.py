@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import functools
+import os
 
-import botocore.session
+import botocore.loaders
 from botocore.model import ServiceModel, Shape
 
 
 @functools.cache
 def service_model() -> ServiceModel:
-    return botocore.session.Session().get_service_model("redshift")
+    """The model a botocore session would load (``AWS_DATA_PATH`` honoured),
+    without making one: the command line seeds with it and does not import
+    botocore's client machinery for that."""
+    loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+    return ServiceModel(loader.load_service_model("redshift", "service-2"), service_name="redshift")
 
 
 @functools.cache

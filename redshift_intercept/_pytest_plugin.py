@@ -38,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): options for the {MARKER} fixture, passed to "
-        "redshift_intercept.intercept() (backend, region, account_id, passthrough, target), "
+        "redshift_intercept.intercept() (backend, region, account_id, passthrough, target, strict_identities), "
         "plus snapshots='seed.json' to load a describe_cluster_snapshots JSON file "
         "(relative to the test file) and assert_all_handled=False to allow refused, unmodelled calls",
     )

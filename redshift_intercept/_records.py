@@ -22,6 +22,8 @@ from . import _model, _reachable
 from ._arns import snapshot_arn
 from ._characters import first_unsendable, is_surrogate
 from ._clock import UTC, to_millis, utc_now
+from ._names import check_account_id as check_account_id
+from ._names import check_region as check_region
 from ._tags import MAX_TAGS, first_tag_problem
 
 SNAPSHOT_STATES = ("available", "creating", "failed", "cancelled", "final snapshot")
@@ -30,24 +32,6 @@ SUPPORT_ACCOUNT = "amazon-redshift-support"
 
 _IDENTIFIER = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*\Z")
 _AUTOMATED_IDENTIFIER = re.compile(r"rs:[A-Za-z](?:-?[A-Za-z0-9])*\Z")
-_ACCOUNT = re.compile(r"\d{12}\Z")
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+\Z")
-
-
-def check_account_id(value: object, argument: str = "account_id") -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{argument} must be a str of 12 digits, got {type(value).__name__}")
-    if not _ACCOUNT.match(value):
-        raise ValueError(f"{argument} must be 12 digits, like '123456789012'; got {value!r}")
-    return value
-
-
-def check_region(value: object, argument: str = "region") -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{argument} must be a str such as 'us-east-1', got {type(value).__name__}")
-    if not _REGION.match(value):
-        raise ValueError(f"{argument} must be an AWS region name such as 'us-east-1'; got {value!r}")
-    return value
 
 
 def check_identifier(value: str, field: str, automated: bool = False) -> None:

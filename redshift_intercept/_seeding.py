@@ -19,7 +19,7 @@ from ._backend import CLUSTER
 from ._dispatch import Caller, Service
 from ._events import public_view
 from ._files import json_default, read_json, to_json_text, write_atomically
-from ._records import PENDING, new_cluster, new_snapshot, public
+from ._records import PENDING, new_cluster, new_snapshot, public, snapshot_fields_from_cluster
 from ._rules import Scope, settled
 from ._rules.due import with_due
 from ._rules.lifecycle import link_automated, seeded_cluster_plans
@@ -33,7 +33,30 @@ def _scheduled(scope: Scope, owner: str, record: Dict[str, Any]) -> Dict[str, An
     return with_due(record)
 
 
+def with_cluster(service: Service, caller: Caller, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """``fields`` of a snapshot over what it inherits from its cluster, when
+    that cluster is seeded in the caller's account and region: what a
+    snapshot created with ``CreateClusterSnapshot`` takes from it, and its
+    retention period as the default of a manual snapshot."""
+    cluster_id = fields.get("ClusterIdentifier")
+    if not isinstance(cluster_id, str) or fields.get("OwnerAccount", caller.account_id) != caller.account_id:
+        return fields
+    cluster = service.backend.get(caller.account_id, caller.region, cluster_id, CLUSTER)
+    if cluster is None:
+        return fields
+    inherited = snapshot_fields_from_cluster(cluster)
+    if "NodeType" in fields:  # the node types it restores to follow the one given
+        inherited.pop("RestorableNodeTypes", None)
+    if fields.get("Encrypted") is False:  # an unencrypted snapshot carries no key (_reachable)
+        inherited.pop("KmsKeyId", None)
+        inherited.pop("EncryptedWithHSM", None)
+    if fields.get("SnapshotType", "manual") == "manual" and "ManualSnapshotRetentionPeriod" in cluster:
+        inherited["ManualSnapshotRetentionPeriod"] = cluster["ManualSnapshotRetentionPeriod"]
+    return {**inherited, **fields}
+
+
 def add_snapshot(service: Service, caller: Caller, fields: Dict[str, Any]) -> Dict[str, Any]:
+    fields = with_cluster(service, caller, fields)
     record = new_snapshot(caller.account_id, caller.region, fields, now=service.clock.now())
     owner = record["OwnerAccount"]
     scope = service.scope(caller)
@@ -64,7 +87,7 @@ def load_snapshots(service: Service, caller: Caller, source: Any) -> List[Dict[s
         if not isinstance(fields, dict):
             raise TypeError(f"Snapshots[{index}] must be an object, got {type(fields).__name__}")
         try:
-            records.append(new_snapshot(caller.account_id, region, fields, now=now))
+            records.append(new_snapshot(caller.account_id, region, with_cluster(service, caller, fields), now=now))
         except (TypeError, ValueError) as error:
             name = fields.get("SnapshotIdentifier", "?")
             raise type(error)(f"Snapshots[{index}] ({name}): {error}") from None

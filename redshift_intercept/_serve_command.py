@@ -2,8 +2,8 @@
 
     redshift-intercept serve [--host 127.0.0.1] [--port 0] [--backend memory|sqlite:///...|postgresql://...]
                              [--snapshots seed.json] [--clusters clusters.json] [--account A] [--region R]
-                             [--identities F] [--verify-signatures] [--max-body BYTES] [--no-journal]
-                             [--out state.json]
+                             [--identities F [--strict-identities]] [--verify-signatures] [--max-body BYTES]
+                             [--no-journal] [--out state.json]
 
 The first line on stdout is the URL it listens on (``--port 0`` picks a free
 port), for scripts to read; what it has to say after that goes to stderr.
@@ -62,8 +62,15 @@ def serve_command(args: argparse.Namespace) -> int:
             raise UsageError("--verify-signatures needs --identities FILE, which gives each access key's "
                              "secret_access_key")
         secrets = load_secrets(args.identities)
-    elif args.identities:
-        _load_json(args.identities, "identities")  # read now, so that a bad path fails before serving
+    identities = None
+    if args.identities:  # read and checked now, so that a bad file fails before serving
+        from ._identities import identities_from_json
+
+        identities = _load_json(args.identities, "identities")
+        try:
+            identities_from_json(identities, f"identities file {args.identities!r}")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     try:
         from ._server import _uvicorn
 
@@ -76,10 +83,13 @@ def serve_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--backend: {error}") from None
     try:
         try:
-            rs = intercept(backend=backend, account_id=account, region=region, journal=args.journal)
+            rs = intercept(backend=backend, account_id=account, region=region, journal=args.journal,
+                           strict_identities=args.strict_identities)
         except TypeError as error:
             raise UsageError(f"--backend: {error}; or serve with --no-journal") from None
         seed_files(rs, args.snapshots, args.clusters)
+        if identities is not None:  # each call is made by the identity its access key names
+            rs.load_identities(identities)
         return _serve(rs, args, secrets)
     except BackendError as error:
         raise UsageError(str(error)) from None

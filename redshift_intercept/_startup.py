@@ -2,14 +2,18 @@
 
 The command puts a generated ``sitecustomize`` (``SITECUSTOMIZE``) first on
 the program's ``PYTHONPATH``; Python imports it at start-up, before the
-program's first line, and it calls :func:`main`. That starts an interceptor
-on the state the command shares with the program (a SQLite file named by
-the environment), then runs the ``sitecustomize`` ours hides, if any, as
-``site.py`` would have. Children of the program inherit the environment and
-are intercepted too.
+program's first line, and it calls :func:`main`. That imports no botocore
+and no boto3: it arranges (``_importhook``) for an interceptor to start on
+the state the command shares with the program (a SQLite file named by the
+environment) when the program creates its first botocore session, in
+whichever botocore the program imported (the AWS CLI v1 brings its own).
+Then it runs the ``sitecustomize`` ours hides, if any, as ``site.py``
+would have. Children of the program inherit the environment and are
+intercepted too. A program that never uses botocore pays for nothing but
+this module.
 
 Fail closed: a process in which interception cannot start is stopped (exit
-70) before the program runs, never run unintercepted.
+70) when it creates its first botocore session, before it can make a call.
 """
 
 from __future__ import annotations
@@ -19,13 +23,21 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from typing import Any
+import threading
+
+from ._importhook import when_imported
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost a program that never uses botocore
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_STATE = "REDSHIFT_INTERCEPT_STATE"
 ENV_ACCOUNT = "REDSHIFT_INTERCEPT_ACCOUNT"
 ENV_REGION = "REDSHIFT_INTERCEPT_REGION"
 ENV_CLOCK = "REDSHIFT_INTERCEPT_CLOCK_OFFSET"
 """Seconds the service's clock runs ahead of (or behind) real time (``run --now`` / ``--after``)."""
+ENV_IDENTITIES = "REDSHIFT_INTERCEPT_IDENTITIES"
+ENV_STRICT = "REDSHIFT_INTERCEPT_STRICT_IDENTITIES"
 REFUSED_EXIT = 70
 """Exit status of a process stopped because it could not be intercepted."""
 
@@ -51,28 +63,45 @@ else:
 def main(hook_file: str) -> None:
     """Called by the generated ``sitecustomize`` at ``hook_file``."""
     if os.environ.get(ENV_STATE):
+        when_imported("botocore", lambda botocore: botocore.register_initializer(_start_once))
+    run_hidden_sitecustomize(os.path.dirname(os.path.abspath(hook_file)))
+
+
+_started = False
+_start_lock = threading.RLock()  # re-entrant: a session made while starting calls us again
+
+
+def _start_once(session: object) -> None:
+    """botocore initializer: start the interceptor at the first session."""
+    global _started
+    with _start_lock:
+        if _started:
+            return
+        _started = True
         try:
             start()
         except Exception as error:  # fail closed: never run the program unintercepted
             sys.stderr.write(f"redshift-intercept: cannot intercept Redshift in this process "
-                             f"({type(error).__name__}: {error}); stopping it before it runs\n")
+                             f"({type(error).__name__}: {error}); stopping it before it makes a call\n")
             sys.stderr.flush()
             os._exit(REFUSED_EXIT)
-    run_hidden_sitecustomize(os.path.dirname(os.path.abspath(hook_file)))
 
 
 def start() -> None:
     """Start an interceptor on the state the environment names (snapshots
-    and clusters, seeded by the command), journaling every call, until the
-    process exits. The journal in the shared file is the record; ``rs.calls``
-    keeps nothing (``max_calls=0``), so a long program does not grow with
-    every call it makes."""
+    and clusters, seeded by the command), with the identities it names,
+    journaling every call, until the process exits. The journal in the
+    shared file is the record; ``rs.calls`` keeps nothing (``max_calls=0``),
+    so a long program does not grow with every call it makes."""
     from ._intercept import intercept
     from ._sqlite import SqliteBackend
 
     backend = SqliteBackend(os.environ[ENV_STATE])
     rs = intercept(backend=backend, account_id=os.environ[ENV_ACCOUNT],
-                   region=os.environ[ENV_REGION], journal=True, max_calls=0)
+                   region=os.environ[ENV_REGION], journal=True, max_calls=0,
+                   strict_identities=os.environ.get(ENV_STRICT) == "1")
+    if os.environ.get(ENV_IDENTITIES):
+        rs.load_identities(os.environ[ENV_IDENTITIES])
     shift_clock(rs.clock, float(os.environ.get(ENV_CLOCK) or 0))
     rs.start()
     atexit.register(rs.stop)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from typing import Any, Optional
+from typing import Any, Generator, Optional
 
 from botocore.awsrequest import AWSResponse, HeadersDict
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, Shape
 
 from ._characters import printable
 from ._errors import ServiceError
@@ -171,23 +171,42 @@ def http_response(url: str, status: int, request_id: str, body: bytes) -> AWSRes
     return http
 
 
-def respond(model: OperationModel, status: int, body: bytes, request_id: str,
-            parser: Any, url: str) -> tuple[AWSResponse, dict]:
-    """Build the HTTP response and parse it with ``parser`` (the calling
-    client's, see ``Origin.parser``) the way botocore's endpoint does."""
-    http = http_response(url, status, request_id, body)
-    response_dict = {
+def parser_input(model: OperationModel, http: AWSResponse, body: bytes) -> dict:
+    """What botocore's endpoint hands the response parser for ``http``, which carries ``body``."""
+    return {
         "headers": http.headers,
-        "status_code": status,
+        "status_code": http.status_code,
         "context": {"operation_name": model.name},
         "body": body,
     }
+
+
+def modeled_error_shape(model: OperationModel, parsed: dict) -> Optional[Shape]:
+    """The shape of the error ``parsed`` carries, when the model knows its
+    code: botocore's endpoint parses the body again with it and adds its
+    fields (``Endpoint._add_modeled_error_fields``)."""
+    code = parsed.get("Error", {}).get("Code")
+    return model.service_model.shape_for_error_code(code) if code else None
+
+
+def respond(model: OperationModel, status: int, body: bytes, request_id: str,
+            parser: Any, url: str) -> tuple[AWSResponse, dict]:
+    """Build the HTTP response and parse it with a sync ``parser`` the way
+    botocore's endpoint does (the HTTP endpoint's record of a call; the
+    botocore door runs the same steps in ``_hooks._answer_steps``, where an
+    aio client's parser may be async)."""
+    http = http_response(url, status, request_id, body)
+    response_dict = parser_input(model, http, body)
     parsed = parser.parse(response_dict, model.output_shape)
     if status >= 300:
-        # As botocore's Endpoint._add_modeled_error_fields does.
-        code = parsed.get("Error", {}).get("Code")
-        error_shape = model.service_model.shape_for_error_code(code) if code else None
+        error_shape = modeled_error_shape(model, parsed)
         if error_shape is not None:
             parsed.update(parser.parse(response_dict, error_shape))
     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
     return http, parsed
+
+
+Steps = Generator[Any, Any, Any]
+"""The answering core's generator (``_hooks._answer_steps``): it yields what
+must be awaited (an async parser's or emitter's result, on an aiobotocore
+client), gets its value sent back, and returns the answer."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Iterator, List, Optional
 
 import boto3
 import pytest
@@ -47,14 +47,18 @@ CLOSED_ENDPOINT = "http://127.0.0.1:9"
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=2)
 
 
-def make_client(region: str = "us-east-1", *, session: Any = None, service: str = "redshift") -> Any:
+def make_client(region: str = "us-east-1", *, session: Any = None, service: str = "redshift",
+                access_key_id: str = "testing", endpoint_url: Optional[str] = CLOSED_ENDPOINT) -> Any:
     """A client (of ``session``, a ``boto3.Session``; a new one by default)
     that can only reach a closed port on this machine, with dummy
-    credentials and no retries: anything our interception missed fails
-    with ``EndpointConnectionError`` instead of reaching AWS."""
+    credentials (``access_key_id`` names an identity added with
+    ``rs.add_identity``) and no retries: anything our interception missed
+    fails with ``EndpointConnectionError`` instead of reaching AWS.
+    ``endpoint_url`` replaces the closed port (``None``: the service's real
+    endpoint, which only another fake such as moto should answer)."""
     session = session or boto3.Session()
-    return session.client(service, region_name=region, endpoint_url=CLOSED_ENDPOINT,
-                          aws_access_key_id="testing", aws_secret_access_key="testing", config=NO_RETRIES)
+    return session.client(service, region_name=region, endpoint_url=endpoint_url,
+                          aws_access_key_id=access_key_id, aws_secret_access_key="testing", config=NO_RETRIES)
 
 
 def record(snapshot_id: str, **fields: Any) -> dict:

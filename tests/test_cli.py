@@ -358,3 +358,51 @@ def test_the_report_names_what_the_program_did_to_clusters(tmp_path, seed):
             "SkipFinalClusterSnapshot is true.\n") in result.stderr
     assert "deleted with their cluster (1): rs:prod-" in result.stderr  # taken 8 hours after seeding
     assert "created (1): prod-final\n" in result.stderr
+
+
+def test_seeded_snapshots_of_a_seeded_cluster_take_its_attributes(tmp_path, seed):
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps({"Clusters": [{"ClusterIdentifier": "prod", "NodeType": "ra3.4xlarge",
+                                                  "NumberOfNodes": 4}]}))
+    out = tmp_path / "state.json"
+    result = cli("run", "--snapshots", seed, "--clusters", clusters, "--out", out, "--", sys.executable, "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    state = {s["SnapshotIdentifier"]: s for s in json.loads(out.read_text())["Snapshots"]}
+    assert {(s["NodeType"], s["NumberOfNodes"]) for s in state.values()} == {("ra3.4xlarge", 4)}
+
+
+def _parent_imports(tmp_path, *args: str) -> tuple:
+    """Run the command in a process that reports, as it exits, which of
+    botocore and boto3 it imported; (its result, those modules)."""
+    seen = tmp_path / "parent-modules.json"
+    code = ("import atexit, json, sys\n"
+            f"atexit.register(lambda: open({str(seen)!r}, 'w').write(json.dumps(sorted(\n"
+            "    m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3')))))\n"
+            "from redshift_intercept._cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                            env=env, timeout=120)
+    return result, json.loads(seen.read_text())
+
+
+def test_the_command_imports_no_botocore_when_nothing_is_seeded_and_nothing_called(tmp_path):
+    out = tmp_path / "out.json"
+    result, imported = _parent_imports(tmp_path, "run", "--after", "30d", "--out", out, "--",
+                                       sys.executable, "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    assert imported == []  # the runner costs a program that never calls Redshift little
+    assert json.loads(out.read_text()) == {"Snapshots": [], "Clusters": []}  # what a seeded run writes for it
+    assert "0 Redshift call(s)" in result.stderr and "left untouched (0): -" in result.stderr
+
+    # A program that calls gets the whole report, from the service.
+    code = program(tmp_path, """
+        import boto3
+        client = boto3.client("redshift")
+        client.create_cluster(ClusterIdentifier="prod", NodeType="ra3.xlplus", MasterUsername="admin",
+                              MasterUserPassword="Secret-123")
+    """)
+    result, imported = _parent_imports(tmp_path, "run", "--after", "30d", "--out", out, "--", sys.executable, code)
+    assert result.returncode == 0, result.stderr
+    assert "botocore" in imported and "clusters created: prod" in result.stderr
+    assert [c["ClusterIdentifier"] for c in json.loads(out.read_text())["Clusters"]] == ["prod"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import json
+import os
 
 import botocore.exceptions
 import botocore.session
 import pytest
 
-from redshift_intercept import MemoryBackend, RedshiftIntercept, intercept
+from redshift_intercept import MemoryBackend, RedshiftIntercept, UnhandledOperationError, intercept
 from redshift_intercept._files import json_default
 
 from .conftest import make_client
@@ -55,10 +57,11 @@ def test_start_twice_and_stop_when_inactive_are_errors():
 
 
 def test_decorator_runs_the_function_intercepted(client):
-    rs = _seeded()
+    rs = intercept()
 
     @rs
     def cleanup(snapshot_id):
+        rs.add_snapshot(SnapshotIdentifier=snapshot_id)
         return client.delete_cluster_snapshot(SnapshotIdentifier=snapshot_id)["Snapshot"]["Status"]
 
     assert cleanup("snap") == "deleted"
@@ -79,10 +82,11 @@ def test_decorator_passes_the_interceptor_as_rs_and_hides_it_from_the_signature(
 
 
 def test_async_decorator_and_async_context_manager(client):
-    rs = _seeded()
+    rs = intercept()
 
     @rs
     async def delete():
+        rs.add_snapshot(SnapshotIdentifier="snap")
         return client.delete_cluster_snapshot(SnapshotIdentifier="snap")["Snapshot"]["Status"]
 
     assert inspect.iscoroutinefunction(delete)
@@ -96,6 +100,63 @@ def test_async_decorator_and_async_context_manager(client):
             return inner
 
     assert asyncio.run(with_block()).calls.call_count == 1
+
+
+def test_with_and_start_keep_the_state_across_activations(client):
+    rs = intercept()
+    rs.add_snapshot(SnapshotIdentifier="one")
+    rs.add_snapshot(SnapshotIdentifier="two")
+    with rs:
+        client.delete_cluster_snapshot(SnapshotIdentifier="one")
+    rs.start()
+    try:
+        client.delete_cluster_snapshot(SnapshotIdentifier="two")
+    finally:
+        rs.stop()
+    assert rs.calls.call_count == 2 and rs.snapshots() == []
+
+
+@pytest.mark.parametrize("backend", [None, "memory", "sqlite://"])
+def test_reset_empties_a_backend_the_interceptor_made(client, backend):
+    rs = intercept(backend=backend, journal=backend is not None)
+    rs.add_snapshot(SnapshotIdentifier="snap")
+    rs.add_cluster(ClusterIdentifier="prod")
+    with rs:
+        rs.fail("DeleteClusterSnapshot", "Throttling", times=None)
+        with pytest.raises(botocore.exceptions.ClientError, match="Throttling"):
+            client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+        with pytest.raises(UnhandledOperationError):
+            client.describe_cluster_parameters(ParameterGroupName="default")
+    assert rs.calls and rs.unhandled and rs.faults
+    rs.clock.advance(days=3)
+    rs.creation_delay = None
+    old = rs.backend
+    rs.reset()
+    assert rs.snapshots() == [] and rs.clusters() == []
+    assert rs.calls == [] and rs.unhandled == [] and rs.faults == [] and rs.creation_delay == 0
+    assert abs((rs.clock.now() - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+    assert rs.backend is not old and type(rs.backend) is type(old)
+    if backend is not None:
+        assert rs.journal() == []
+    if backend == "sqlite://":
+        assert not os.path.exists(old.path)  # the old temporary file went with its directory
+    with rs:
+        rs.add_snapshot(SnapshotIdentifier="snap")
+        client.delete_cluster_snapshot(SnapshotIdentifier="snap")
+    assert rs.calls.call_count == 1
+
+
+@pytest.mark.parametrize("kind", ["object", "file"])
+def test_reset_keeps_a_backend_you_passed_in(tmp_path, kind):
+    backend = MemoryBackend() if kind == "object" else f"sqlite:///{tmp_path / 'state.db'}"
+    rs = intercept(backend=backend)
+    rs.add_snapshot(SnapshotIdentifier="snap")
+    rs.add_cluster(ClusterIdentifier="prod")
+    kept = rs.backend
+    rs.reset()
+    assert rs.backend is kept
+    assert [s["SnapshotIdentifier"] for s in rs.snapshots()] == ["snap"]
+    assert [c["ClusterIdentifier"] for c in rs.clusters()] == ["prod"]
 
 
 def test_nested_interceptors_innermost_answers_and_outer_resumes(client):
@@ -221,7 +282,7 @@ def test_decorating_without_parentheses_explains_the_fix():
 
 
 def test_decorating_a_non_callable_is_an_error():
-    with pytest.raises(TypeError, match="intercept\\(\\) decorates functions, got int"):
+    with pytest.raises(TypeError, match=r"intercept\(\) decorates a function .* or a class .*, got int"):
         intercept()(5)
 
 

@@ -131,3 +131,59 @@ def test_marker_names_a_seed_file(pytester):
     result = pytester.runpytest()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*FileNotFoundError: cannot read source '*missing.json'*"])
+
+
+# ---------------------------------------------------------------- seeds of seeded clusters
+
+INHERITED = ("ClusterIdentifier", "NodeType", "NumberOfNodes", "RestorableNodeTypes", "Encrypted", "KmsKeyId",
+             "Port", "DBName", "MasterUsername", "VpcId", "AvailabilityZone", "ClusterVersion",
+             "MaintenanceTrackName", "EnhancedVpcRouting", "ClusterCreateTime", "ManualSnapshotRetentionPeriod")
+
+
+def test_a_seeded_snapshot_of_a_seeded_cluster_takes_its_attributes_as_a_created_one_does(rs, client, prod):
+    seeded = rs.add_snapshot(SnapshotIdentifier="seeded", ClusterIdentifier="prod")
+    created = client.create_cluster_snapshot(SnapshotIdentifier="created", ClusterIdentifier="prod")["Snapshot"]
+    described = client.describe_cluster_snapshots(SnapshotIdentifier="seeded")["Snapshots"][0]
+    assert {k: described[k] for k in INHERITED} == {k: created[k] for k in INHERITED}
+    assert (seeded["NodeType"], seeded["NumberOfNodes"], seeded["Encrypted"]) == ("ra3.4xlarge", 4, True)
+    assert seeded["KmsKeyId"] == prod["KmsKeyId"] and seeded["ManualSnapshotRetentionPeriod"] == 30
+    assert seeded["ClusterCreateTime"] == prod["ClusterCreateTime"]
+
+
+def test_fields_given_explicitly_win_over_the_clusters(rs, prod):
+    seeded = rs.add_snapshot(SnapshotIdentifier="s", ClusterIdentifier="prod", NodeType="dc2.large",
+                             ManualSnapshotRetentionPeriod=7, Port=5440)
+    assert (seeded["NodeType"], seeded["RestorableNodeTypes"]) == ("dc2.large", ["dc2.large"])
+    assert (seeded["ManualSnapshotRetentionPeriod"], seeded["Port"]) == (7, 5440)
+    assert seeded["NumberOfNodes"] == 4 and seeded["VpcId"] == prod["VpcId"]  # not given: the cluster's
+
+
+def test_an_automated_snapshot_takes_the_cluster_but_no_manual_retention(rs, prod):
+    seeded = rs.add_snapshot(SnapshotIdentifier="rs:prod-2024-05-01-03-00-00", ClusterIdentifier="prod",
+                             SnapshotType="automated")
+    assert seeded["NodeType"] == "ra3.4xlarge" and "ManualSnapshotRetentionPeriod" not in seeded
+
+
+def test_snapshots_of_other_clusters_accounts_and_regions_keep_the_defaults(rs, prod):
+    defaults = ("ra3.xlplus", 2, False)
+    other_cluster = rs.add_snapshot(SnapshotIdentifier="a", ClusterIdentifier="staging")
+    other_region = rs.add_snapshot(SnapshotIdentifier="b", ClusterIdentifier="prod", region="eu-west-1")
+    other_owner = rs.add_snapshot(SnapshotIdentifier="c", ClusterIdentifier="prod", OwnerAccount="444455556666")
+    for record in (other_cluster, other_region, other_owner):
+        assert (record["NodeType"], record["NumberOfNodes"], record["Encrypted"]) == defaults
+        assert record["ManualSnapshotRetentionPeriod"] == -1
+
+
+def test_loaded_snapshots_of_a_seeded_cluster_take_what_they_do_not_say(rs, prod):
+    loaded = rs.load_snapshots({"Snapshots": [
+        {"SnapshotIdentifier": "bare", "ClusterIdentifier": "prod"},
+        {"SnapshotIdentifier": "full", "ClusterIdentifier": "prod", "NodeType": "ra3.xlplus", "NumberOfNodes": 2,
+         "Encrypted": False},
+        {"SnapshotIdentifier": "elsewhere", "ClusterIdentifier": "staging"},
+    ]})
+    bare, full, elsewhere = loaded
+    assert (bare["NodeType"], bare["NumberOfNodes"], bare["KmsKeyId"]) == ("ra3.4xlarge", 4, prod["KmsKeyId"])
+    assert (full["NodeType"], full["NumberOfNodes"], full["Encrypted"]) == ("ra3.xlplus", 2, False)
+    # Encrypted=False given: the cluster's key is not inherited (a seed must be a state the API could reach).
+    assert full["RestorableNodeTypes"] == ["ra3.xlplus"] and "KmsKeyId" not in full
+    assert elsewhere["NodeType"] == "ra3.xlplus" and "KmsKeyId" not in elsewhere

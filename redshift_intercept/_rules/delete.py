@@ -71,10 +71,13 @@ def batch_delete_cluster_snapshots(scope: Scope, params: Dict[str, Any]) -> Dict
                            f"delete takes at most {MAX_BATCH_DELETE}.")
     resources: List[str] = []
     errors: List[Dict[str, str]] = []
-    for entry in entries:
+    refused = scope.refused
+    for index, entry in enumerate(entries):
         snapshot_id = entry.get("SnapshotIdentifier", "")
         cluster_id = entry.get("SnapshotClusterIdentifier")
         try:
+            if index in refused:
+                raise refused[index]
             _delete_one(scope, snapshot_id, cluster_id, "BatchDeleteClusterSnapshots")
         except ServiceError as error:
             failure = {"SnapshotIdentifier": snapshot_id, "FailureCode": error.code,

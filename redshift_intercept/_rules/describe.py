@@ -110,8 +110,9 @@ def _filters(scope: Scope, params: Dict[str, Any]) -> List[Callable[[Snapshot], 
     if end is not None:
         tests.append(lambda r: r["SnapshotCreateTime"] <= end)
     tags = TagFilter(params)
-    if tags:
-        tests.append(lambda r: tags.selects(r.get("Tags", ())))
+    if tags:  # snapshots shared with the caller "are not returned with the tag key and tag value request parameters"
+        me = scope.account_id
+        tests.append(lambda r: r["OwnerAccount"] == me and tags.selects(r.get("Tags", ())))
     if params.get("ClusterExists") is False:
         existing = {c["ClusterIdentifier"] for c in scope.clusters()}
         tests.append(lambda r: r["ClusterIdentifier"] not in existing)

@@ -5,11 +5,12 @@ record and show it as the caller sees it."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
 
 from .._arns import SNAPSHOT_FORM, parse_arn
 from .._backend import CLUSTER, DUE, Record, Snapshot
-from .._errors import invalid_combination, invalid_value, snapshot_not_found
+from .._errors import ServiceError, invalid_combination, invalid_value, snapshot_not_found
 from .._records import PENDING, public, remaining_days
 from .due import PIN, with_due
 
@@ -17,13 +18,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from .._dispatch import Service
 
 
+_NONE_REFUSED: Mapping[int, ServiceError] = MappingProxyType({})
+
+
 class Scope:
     """Whose resources a call sees (one account in one region) and the
     service settings the rules need. ``now`` is read from the service's
     clock on first use and then fixed: one instant per call."""
 
-    __slots__ = ("_clock", "_now", "account_id", "backend", "creation_delay", "creation_outcome", "region",
-                 "service")
+    __slots__ = ("_clock", "_now", "account_id", "backend", "creation_delay", "creation_outcome", "refused",
+                 "region", "service")
 
     def __init__(self, service: Service, account_id: str, region: str) -> None:
         self.service = service
@@ -34,6 +38,8 @@ class Scope:
         self._now: Optional[_dt.datetime] = None
         self.creation_delay = service.creation_delay
         self.creation_outcome = service.creation_outcome
+        self.refused: Mapping[int, ServiceError] = _NONE_REFUSED
+        """Entries of a batch the caller may not touch (IAM denied them), by index, with the error to report."""
 
     @property
     def now(self) -> _dt.datetime:

@@ -9,7 +9,7 @@ from .._backend import Snapshot
 from .._errors import ServiceError, invalid_state, invalid_value
 from .._records import SUPPORT_ACCOUNT, account_entry
 from .create import require_available
-from .scope import Scope, change_own, identify
+from .scope import Scope, change_own, identify, shared_with, snapshot_arn_parts
 
 MAX_SHARED_ACCOUNTS = 20
 
@@ -27,12 +27,42 @@ def _same_account(entry: Dict[str, str], wanted: Dict[str, str]) -> bool:
     return entry.get(key) == wanted[key]
 
 
+def _not_the_owner(scope: Scope, params: Dict[str, Any]) -> None:
+    """``AccessToSnapshotDenied`` when the caller names a snapshot of another
+    account that is shared with it: it may restore it, but only the owner may
+    change who else can."""
+    arn = params.get("SnapshotArn")
+    me, region = scope.account_id, scope.region
+    if arn is not None:
+        owner, _, snapshot_id = snapshot_arn_parts(scope, arn)
+        if owner == me:
+            return
+        record = scope.backend.get(owner, region, snapshot_id)
+        shared = [] if record is None else [record]
+    else:
+        named = params.get("SnapshotIdentifier")
+        if named is None or scope.backend.get(me, region, named) is not None:
+            return
+        snapshot_id = named
+        shared = [r for r in scope.backend.list(None, region)
+                  if r["SnapshotIdentifier"] == snapshot_id and r["OwnerAccount"] != me]
+    for record in shared:
+        if record["SnapshotType"] == "manual" and shared_with(record, me):
+            raise ServiceError("AccessToSnapshotDenied",
+                               f"Account {me} cannot change access to the snapshot {snapshot_id} of account "
+                               f"{record['OwnerAccount']}: only a snapshot's owner can authorize or revoke access "
+                               "to it.")
+
+
 def authorize_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
     snapshot_id, cluster_id = identify(scope, params)
     account = params["AccountWithRestoreAccess"]
     wanted = _account_entry(account)
 
     def share(record: Snapshot) -> Snapshot:
+        if account == record["OwnerAccount"]:
+            raise invalid_value(f"Account {account} owns the snapshot {snapshot_id}: authorize another account "
+                                "to restore it; the owner always can.")
         if record["SnapshotType"] != "manual":
             raise invalid_state(f"Cannot share the snapshot {snapshot_id}: only manual snapshots "
                                 "can be shared.")
@@ -52,6 +82,7 @@ def authorize_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str,
 
 
 def revoke_snapshot_access(scope: Scope, params: Dict[str, Any]) -> Dict[str, Any]:
+    _not_the_owner(scope, params)
     snapshot_id, cluster_id = identify(scope, params)
     account = params["AccountWithRestoreAccess"]
 
