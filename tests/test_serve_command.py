@@ -1,7 +1,8 @@
 """``redshift-intercept serve`` as a process: the URL on the first line,
 SIGTERM and SIGINT that wait for a request in flight and then write --out,
 one-line usage errors, signatures checked with an identities file, and
-several processes on one SQLite file behaving as one service."""
+several processes on one SQLite file or PostgreSQL database behaving as
+one service."""
 
 from __future__ import annotations
 
@@ -199,13 +200,34 @@ def test_signatures_are_checked_with_the_identities_file(served, seed, tmp_path)
     assert done.returncode == 0 and "signatures verified" in done.stderr
 
 
-def test_two_processes_on_one_sqlite_file_are_one_service(served, tmp_path):
-    state = tmp_path / "state.db"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_state(request, tmp_path) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """(the --backend of several serve processes, a function opening that
+    backend in the test). PostgreSQL: the test server's default schema and
+    namespace, which no other test uses, emptied before and after."""
+    if request.param == "sqlite":
+        state = tmp_path / "state.db"
+        yield f"sqlite:///{state}", lambda: SqliteBackend(state)
+        return
+    from tests.postgres_support import require_postgres
+
+    dsn = require_postgres()
+    from redshift_intercept._postgres import PostgresBackend
+
+    with PostgresBackend(dsn) as backend:
+        backend.clear()
+    yield dsn, lambda: PostgresBackend(dsn)
+    with PostgresBackend(dsn) as backend:
+        backend.clear()
+
+
+def test_two_processes_on_one_backend_are_one_service(served, shared_state, tmp_path):
+    url, open_backend = shared_state
     seed = tmp_path / "seed.json"
     ids = [f"snap-{i:02d}" for i in range(40)]
     seed.write_text(json.dumps({"Snapshots": [{"SnapshotIdentifier": i} for i in ids]}))
-    first = served("--backend", f"sqlite:///{state}", "--snapshots", seed)
-    second = served("--backend", f"sqlite:///{state}")
+    first = served("--backend", url, "--snapshots", seed)
+    second = served("--backend", url)
     first.client().delete_cluster_snapshot(SnapshotIdentifier="snap-00")
     gone = second.client()
     with pytest.raises(gone.exceptions.ClusterSnapshotNotFoundFault):
@@ -230,7 +252,7 @@ def test_two_processes_on_one_sqlite_file_are_one_service(served, tmp_path):
     assert sorted(deleted) == ids[1:]  # each exactly once, across both processes
     for server in (first, second):
         assert server.stop().returncode == 0
-    with SqliteBackend(state) as backend:
+    with open_backend() as backend:
         journal = backend.read_calls()
         assert backend.list("123456789012", "us-east-1") == []
     assert len(journal) == 2 + 4 * 39
