@@ -60,7 +60,7 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
                       f"({_missing})") from _missing
 
 from ._backend import CLUSTER, DUE, EVENT_ID, SNAPSHOT, Due, EventKey, Record, key_of
-from ._sqlite import _REQUIRED, BackendError, decode_record, encode_record
+from ._sqlite import _REQUIRED, BackendError, CorruptRow, decode_record, decode_row, encode_record
 
 T = TypeVar("T")
 
@@ -1002,27 +1002,16 @@ class PostgresBackend:
     def _decode(self, kind: str, seq: int, text: str) -> Record:
         """The record a row holds; BackendError if it is not one."""
         try:
-            record = decode_record(text)
-            problem = None if isinstance(record, dict) else f"a JSON {type(record).__name__}, not an object"
-            for name, kind_of_value in _REQUIRED[kind] if problem is None else ():
-                if not isinstance(record.get(name), kind_of_value):
-                    problem = f"no {kind_of_value.__name__} {name}"
-                    break
-        except (ValueError, TypeError, KeyError, RecursionError) as error:
-            problem = f"{type(error).__name__}: {error}"
-        if problem is not None:
-            raise self._corrupt(f"{_TABLE[kind]} row {seq}", problem)
-        return record
+            return decode_row(text, _REQUIRED[kind])
+        except CorruptRow as problem:
+            raise self._corrupt(f"{_TABLE[kind]} row {seq}", str(problem)) from None
 
     def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
         """An entry of the call journal or the event log; BackendError if it is not one."""
         try:
-            entry = decode_record(text)
-        except (ValueError, TypeError, KeyError, RecursionError) as error:
-            raise self._corrupt(f"{table} row {seq}", f"{type(error).__name__}: {error}") from None
-        if not isinstance(entry, dict):
-            raise self._corrupt(f"{table} row {seq}", f"a JSON {type(entry).__name__}, not an object")
-        return entry
+            return decode_row(text)
+        except CorruptRow as problem:
+            raise self._corrupt(f"{table} row {seq}", str(problem)) from None
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(

@@ -36,7 +36,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from ._backend import CLUSTER, DUE, EVENT_ID, SNAPSHOT, Due, EventKey, Record, key_of
 
@@ -201,6 +201,27 @@ def encode_record(record: Record) -> str:
 
 def decode_record(text: str) -> Record:
     return json.loads(text, object_hook=_decode_object)
+
+
+class CorruptRow(ValueError):
+    """A stored row that is not what a backend wrote; says what is wrong."""
+
+
+def decode_row(text: str, required: Sequence[tuple[str, type]] = ()) -> Dict[str, Any]:
+    """The JSON object a stored row holds (a record, a journal entry, an
+    event), with each ``(name, type)`` of ``required``; ``CorruptRow``
+    saying what is wrong otherwise. Every backend that stores JSON text
+    checks its rows with this when it reads them."""
+    try:
+        value = decode_record(text)
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        raise CorruptRow(f"{type(error).__name__}: {error}") from None
+    if not isinstance(value, dict):
+        raise CorruptRow(f"a JSON {type(value).__name__}, not an object")
+    for name, kind_of_value in required:
+        if not isinstance(value.get(name), kind_of_value):
+            raise CorruptRow(f"no {kind_of_value.__name__} {name}")
+    return value
 
 
 # ---------------------------------------------------------------- fork safety
@@ -508,27 +529,16 @@ class SqliteBackend:
     def _decode(self, kind: str, seq: int, text: str) -> Record:
         """The record a row holds; BackendError if it is not one."""
         try:
-            record = decode_record(text)
-            problem = None if isinstance(record, dict) else f"a JSON {type(record).__name__}, not an object"
-            for name, kind_of_value in _REQUIRED[kind] if problem is None else ():
-                if not isinstance(record.get(name), kind_of_value):
-                    problem = f"no {kind_of_value.__name__} {name}"
-                    break
-        except (ValueError, TypeError, KeyError, RecursionError) as error:
-            problem = f"{type(error).__name__}: {error}"
-        if problem is not None:
-            raise self._corrupt(f"{_table(kind)[0]} row {seq}", problem)
-        return record
+            return decode_row(text, _REQUIRED[kind])
+        except CorruptRow as problem:
+            raise self._corrupt(f"{_table(kind)[0]} row {seq}", str(problem)) from None
 
     def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
         """An entry of the call journal or the event log; BackendError if it is not one."""
         try:
-            entry = decode_record(text)
-        except (ValueError, TypeError, KeyError, RecursionError) as error:
-            raise self._corrupt(f"{table} row {seq}", f"{type(error).__name__}: {error}") from None
-        if not isinstance(entry, dict):
-            raise self._corrupt(f"{table} row {seq}", f"a JSON {type(entry).__name__}, not an object")
-        return entry
+            return decode_row(text)
+        except CorruptRow as problem:
+            raise self._corrupt(f"{table} row {seq}", str(problem)) from None
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(

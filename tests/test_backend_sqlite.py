@@ -534,3 +534,17 @@ def test_a_killed_load_stores_all_or_nothing(path):
                 backend.atomic(lambda b=backend: [b.remove(ACCOUNT, REGION, r["SnapshotIdentifier"], no_check)
                                                   for r in b.list(ACCOUNT, REGION)])
     assert 0 in outcomes  # at least one kill landed mid-load
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{", "JSONDecodeError: Expecting property name enclosed in double quotes"),
+    ("[1]", "a JSON list, not an object"),
+    ('{"SnapshotIdentifier": 7}', "no str SnapshotIdentifier"),
+])
+def test_a_stored_row_that_is_not_ours_says_what_is_wrong(text, problem):
+    from redshift_intercept._sqlite import CorruptRow, decode_row
+
+    with pytest.raises(CorruptRow) as excinfo:
+        decode_row(text, (("SnapshotIdentifier", str),))
+    assert str(excinfo.value).startswith(problem)
+    assert decode_row('{"SnapshotIdentifier": "s"}', (("SnapshotIdentifier", str),)) == {"SnapshotIdentifier": "s"}
