@@ -60,7 +60,7 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
                       f"({_missing})") from _missing
 
 from ._backend import CLUSTER, DUE, EVENT_ID, SNAPSHOT, Due, EventKey, Record, key_of
-from ._sqlite import _REQUIRED, BackendError, CorruptRow, decode_record, decode_row, encode_record
+from ._sqlite import _REQUIRED, BackendError, decode_record, decode_row, encode_record
 
 T = TypeVar("T")
 
@@ -1001,17 +1001,11 @@ class PostgresBackend:
 
     def _decode(self, kind: str, seq: int, text: str) -> Record:
         """The record a row holds; BackendError if it is not one."""
-        try:
-            return decode_row(text, _REQUIRED[kind])
-        except CorruptRow as problem:
-            raise self._corrupt(f"{_TABLE[kind]} row {seq}", str(problem)) from None
+        return decode_row(text, f"{_TABLE[kind]} row {seq}", self._corrupt, _REQUIRED[kind])
 
     def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
         """An entry of the call journal or the event log; BackendError if it is not one."""
-        try:
-            return decode_row(text)
-        except CorruptRow as problem:
-            raise self._corrupt(f"{table} row {seq}", str(problem)) from None
+        return decode_row(text, f"{table} row {seq}", self._corrupt)
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(

@@ -203,24 +203,21 @@ def decode_record(text: str) -> Record:
     return json.loads(text, object_hook=_decode_object)
 
 
-class CorruptRow(ValueError):
-    """A stored row that is not what a backend wrote; says what is wrong."""
-
-
-def decode_row(text: str, required: Sequence[tuple[str, type]] = ()) -> Dict[str, Any]:
+def decode_row(text: str, where: str, corrupt: Callable[[str, str], Exception],
+               required: Sequence[tuple[str, type]] = ()) -> Dict[str, Any]:
     """The JSON object a stored row holds (a record, a journal entry, an
-    event), with each ``(name, type)`` of ``required``; ``CorruptRow``
-    saying what is wrong otherwise. Every backend that stores JSON text
-    checks its rows with this when it reads them."""
+    event), with each ``(name, type)`` of ``required``; otherwise raises
+    ``corrupt(where, what is wrong)``, the backend's error naming its store.
+    Every backend that stores JSON text checks its rows with this."""
     try:
         value = decode_record(text)
     except (ValueError, TypeError, KeyError, RecursionError) as error:
-        raise CorruptRow(f"{type(error).__name__}: {error}") from None
+        raise corrupt(where, f"{type(error).__name__}: {error}") from None
     if not isinstance(value, dict):
-        raise CorruptRow(f"a JSON {type(value).__name__}, not an object")
+        raise corrupt(where, f"a JSON {type(value).__name__}, not an object")
     for name, kind_of_value in required:
         if not isinstance(value.get(name), kind_of_value):
-            raise CorruptRow(f"no {kind_of_value.__name__} {name}")
+            raise corrupt(where, f"no {kind_of_value.__name__} {name}")
     return value
 
 
@@ -528,17 +525,11 @@ class SqliteBackend:
 
     def _decode(self, kind: str, seq: int, text: str) -> Record:
         """The record a row holds; BackendError if it is not one."""
-        try:
-            return decode_row(text, _REQUIRED[kind])
-        except CorruptRow as problem:
-            raise self._corrupt(f"{_table(kind)[0]} row {seq}", str(problem)) from None
+        return decode_row(text, f"{_table(kind)[0]} row {seq}", self._corrupt, _REQUIRED[kind])
 
     def _decode_log(self, table: str, seq: int, text: str) -> Dict[str, Any]:
         """An entry of the call journal or the event log; BackendError if it is not one."""
-        try:
-            return decode_row(text)
-        except CorruptRow as problem:
-            raise self._corrupt(f"{table} row {seq}", str(problem)) from None
+        return decode_row(text, f"{table} row {seq}", self._corrupt)
 
     def _corrupt(self, where: str, problem: str) -> BackendError:
         return BackendError(

@@ -542,9 +542,14 @@ def test_a_killed_load_stores_all_or_nothing(path):
     ('{"SnapshotIdentifier": 7}', "no str SnapshotIdentifier"),
 ])
 def test_a_stored_row_that_is_not_ours_says_what_is_wrong(text, problem):
-    from redshift_intercept._sqlite import CorruptRow, decode_row
+    from redshift_intercept._sqlite import decode_row
 
-    with pytest.raises(CorruptRow) as excinfo:
-        decode_row(text, (("SnapshotIdentifier", str),))
-    assert str(excinfo.value).startswith(problem)
-    assert decode_row('{"SnapshotIdentifier": "s"}', (("SnapshotIdentifier", str),)) == {"SnapshotIdentifier": "s"}
+    class Corrupt(Exception):
+        pass
+
+    with pytest.raises(Corrupt) as excinfo:
+        decode_row(text, "snapshots row 7", lambda where, what: Corrupt(f"{where}: {what}"),
+                   (("SnapshotIdentifier", str),))
+    assert str(excinfo.value).startswith(f"snapshots row 7: {problem}")
+    assert decode_row('{"SnapshotIdentifier": "s"}', "snapshots row 8", lambda where, what: Corrupt(what),
+                      (("SnapshotIdentifier", str),)) == {"SnapshotIdentifier": "s"}
