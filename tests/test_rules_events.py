@@ -126,3 +126,13 @@ def test_a_page_reads_a_page_of_the_log_not_the_window():
         assert sources(first["Events"] + second["Events"]) == [f"s{i:04d}" for i in range(40)]
         one = client.describe_events(SourceType="cluster-snapshot", SourceIdentifier="s0999")["Events"]
         assert sources(one) == ["s0999"]  # a filter reads on until the page is full or the window ends
+
+
+def test_event_messages_write_times_as_aws_does_in_utc():
+    from redshift_intercept._events import message_time
+
+    utc = dt.timezone.utc
+    assert message_time(dt.datetime(2019, 12, 27, 0, 16, 59, 999000, tzinfo=utc)) == "2019-12-27 00:16"
+    assert message_time(dt.datetime(2020, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(hours=2)))) == "2020-05-06 05:08"
+    assert message_time(dt.datetime(2020, 5, 6, 7, 8)) == "2020-05-06 07:08"  # naive means UTC
+    assert message_time(dt.datetime(999, 1, 2, 3, 4, tzinfo=utc)) == "0999-01-02 03:04"
